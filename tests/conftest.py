@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from votr_cli.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own VOTR_HOME; none touches a real one."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("VOTR_HOME", str(path))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    return path
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def ok(*args: str) -> Result:
+    """Run a command that must succeed, letting any exception through."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output + result.stderr
+    return result
+
+
+def ok_json(*args: str) -> dict:
+    return json.loads(ok(*args, "--json").stdout)
+
+
+def make_poll(*options: str, title: str = "Lunch?", closes_in: str = "2h") -> int:
+    opts = [a for o in (options or ("Pizza", "Sushi")) for a in ("-o", o)]
+    return ok_json("create", title, *opts, "--closes-in", closes_in)["id"]
+
+
+def store_digest(home: Path) -> str:
+    """A fingerprint of every row in votr.db, to prove a refused command changed nothing."""
+    db = home / "votr.db"
+    if not db.exists():
+        return "absent"
+    conn = sqlite3.connect(db)
+    h = hashlib.sha256()
+    try:
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+            for row in conn.execute(f"SELECT * FROM [{name}] ORDER BY 1"):
+                h.update(repr((name, row)).encode())
+    except sqlite3.DatabaseError:
+        return hashlib.sha256(db.read_bytes()).hexdigest()
+    finally:
+        conn.close()
+    return h.hexdigest()
+
+
+def votr_exe() -> str:
+    """The installed entry point of the environment running the tests."""
+    exe = BIN / "votr"
+    assert exe.exists(), f"votr is not installed in {BIN}: pip install '.[test]'"
+    return str(exe)
+
+
+def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, VOTR_HOME=str(home), NO_COLOR="1")
+    env.update(extra)
+    return env

@@ -1,0 +1,122 @@
+"""The root command: global options, the command registry, one error exit."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .errors import UsageError, VotrError
+from .paths import resolve_home
+
+# name -> "module:attribute"; a command's module is imported only when it runs,
+# so `votr vote` never pays for rich, huey or sqlite-utils.
+COMMANDS = {
+    "create": "votr_cli.commands.create:create",
+    "vote": "votr_cli.commands.vote:vote",
+    "list": "votr_cli.commands.list:list_",
+    "show": "votr_cli.commands.show:show",
+    "close": "votr_cli.commands.close:close",
+    "extend": "votr_cli.commands.extend:extend",
+    "delete": "votr_cli.commands.delete:delete",
+    "demo": "votr_cli.commands.demo:demo",
+}
+
+
+@dataclass
+class Settings:
+    home: Path
+
+
+class VotrGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        # No try/except: an ImportError here is a bug and must show as one,
+        # not as "No such command".
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Click's standalone mode, but every error is one line on stderr."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.NoSuchOption as exc:
+            if re.fullmatch(r"-\d+", exc.option_name):
+                # `votr show -1`: a poll number, not an option the user forgot.
+                click.echo(
+                    f"Error: {exc.option_name!r} is not a poll number: use the number `votr list` shows", err=True
+                )
+                sys.exit(1)
+            _usage_error(exc)
+        except click.UsageError as exc:
+            _usage_error(exc)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            # `votr list | head`: the reader left; say nothing more.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        except VotrError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.OperationalError as exc:
+            raise click.ClickException(f"the poll store is unavailable ({exc}); try again") from None
+        except sqlite3.DatabaseError as exc:
+            home = ctx.obj.home if isinstance(ctx.obj, Settings) else "the home folder"
+            raise click.ClickException(f"the poll store in {str(home)!r} is damaged ({exc})") from None
+
+
+def _usage_error(exc: click.UsageError) -> NoReturn:
+    where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    click.echo(f"Error: {exc.format_message()}{where}", err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(cls=VotrGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    envvar="VOTR_HOME",
+    type=click.Path(file_okay=True, dir_okay=True, path_type=Path),
+    help="Folder holding votr.db and queue.db [env: VOTR_HOME; default: ~/.local/share/votr].",
+)
+@click.version_option(__version__, "--version", prog_name="votr")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None) -> None:
+    """Polls for the terminal, closed on time by a small local daemon.
+
+    \b
+    Example:
+      votr create "Lunch?" -o Pizza -o Sushi --closes-in 2h
+      votr vote 1 pizza
+      votr show 1
+    """
+    ctx.obj = Settings(home=resolve_home(home))
+
+
+def main() -> None:
+    cli(prog_name="votr")

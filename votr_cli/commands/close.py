@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import click
+
+from ._common import json_option, login_name, now, open_store, poll_argument, print_json
+
+
+@click.command()
+@poll_argument
+@json_option
+def close(poll: str, json_: bool) -> None:
+    """Close POLL now, before its deadline; it takes no more votes.
+
+    \b
+    Example:
+      votr close 3
+    """
+    from .. import polls
+    from ..render import safe, status_line
+
+    at = now()
+    closed = polls.close_poll(open_store(), polls.parse_poll_id(poll), login_name(), at)
+    if json_:
+        print_json(closed.to_json(at))
+        return
+    click.echo(f"Closed poll {closed.id}: {safe(closed.title)}; {status_line(closed, at)}")

@@ -1,0 +1,78 @@
+"""Schema steps, applied in order; each is recorded with sqlite-utils' migrations.
+
+Append new steps; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+steps = Migrations("votr")
+
+
+@steps()
+def m001_polls(db: Database) -> None:
+    for sql in (
+        """CREATE TABLE polls (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            closes_at TEXT NOT NULL,
+            closed_at TEXT,
+            closed_by TEXT,
+            finalized_at TEXT,
+            result TEXT
+        )""",
+        "CREATE INDEX polls_closes_at ON polls (closes_at)",
+        """CREATE TABLE options (
+            id INTEGER PRIMARY KEY,
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            UNIQUE (poll_id, number)
+        )""",
+        """CREATE TABLE ballots (
+            id INTEGER PRIMARY KEY,
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            option_id INTEGER NOT NULL REFERENCES options (id) ON DELETE CASCADE,
+            voter TEXT NOT NULL,
+            cast_at TEXT NOT NULL
+        )""",
+        # One ballot per voter per poll is the index's job, not a read-then-write.
+        "CREATE UNIQUE INDEX ballots_one_per_voter ON ballots (poll_id, voter)",
+        "CREATE INDEX ballots_option ON ballots (option_id)",
+        # No foreign key: the log outlives the polls it speaks of.
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            poll_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT
+        )""",
+        "CREATE INDEX events_poll ON events (poll_id)",
+    ):
+        db.execute(sql)
+
+
+@steps()
+def m002_daemon(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE daemon (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            last_beat TEXT NOT NULL,
+            version TEXT NOT NULL
+        )"""
+    )
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply every pending step inside the caller's transaction."""
+    steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
