@@ -27,6 +27,8 @@ COMMANDS = {
     "close": "votr_cli.commands.close:close",
     "extend": "votr_cli.commands.extend:extend",
     "delete": "votr_cli.commands.delete:delete",
+    "daemon": "votr_cli.commands.daemon:daemon",
+    "status": "votr_cli.commands.status:status",
     "demo": "votr_cli.commands.demo:demo",
 }
 

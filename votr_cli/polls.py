@@ -334,6 +334,55 @@ def extend_poll(
         return get_poll(conn, poll_id), reopened
 
 
+@dataclass(frozen=True)
+class Finalised:
+    """What one finalise step did: `poll` is set only when this call froze the result."""
+
+    state: str  # "finalized", "not due", "already finalized", "stale" (extended, reopened or deleted)
+    poll: Poll | None = None
+
+
+def finalize(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, clock: Clock) -> Finalised:
+    """Freeze the result of the closing that ended voting at `ended_at`, once.
+
+    `ended_at` names the closing a task was made for: the deadline, or the
+    moment of an early close. A poll extended, reopened or deleted since then
+    has no such closing any more, so its old task does nothing.
+    """
+    with transaction(conn):
+        now = clock()
+        try:
+            poll = get_poll(conn, poll_id)
+        except PollNotFound:
+            return Finalised("stale")
+        ended = poll.ended_at(now)
+        if ended is None:
+            return Finalised("not due" if poll.closes_at == ended_at else "stale", poll)
+        if ended != ended_at:
+            return Finalised("stale", poll)
+        if poll.finalized_at is not None:
+            return Finalised("already finalized", poll)
+        winners = [o.name for o in poll.leaders]
+        result = {"total_votes": poll.total_votes, "options": [[o.name, o.votes] for o in poll.options]}
+        conn.execute(
+            "UPDATE polls SET closed_at = ?, finalized_at = ?, result = ? WHERE id = ?",
+            (to_iso(ended), to_iso(now), json.dumps(result | {"winners": winners}), poll_id),
+        )
+        _event(
+            conn, poll_id, "closed", poll.closed_by or "deadline", now,
+            closed_at=to_iso(ended), winners=winners, total_votes=poll.total_votes,
+        )
+        return Finalised("finalized", get_poll(conn, poll_id))
+
+
+def awaiting_close(conn: sqlite3.Connection) -> list[Poll]:
+    """Polls not finalised yet (open ones and overdue ones), the next to end first."""
+    rows = conn.execute(
+        f"SELECT {_POLL_COLUMNS} FROM polls WHERE finalized_at IS NULL ORDER BY coalesce(closed_at, closes_at), id"
+    ).fetchall()
+    return _load(conn, rows)
+
+
 def delete_poll(conn: sqlite3.Connection, poll_id: int, actor: str, now: datetime) -> Poll:
     with transaction(conn):
         poll = get_poll(conn, poll_id)

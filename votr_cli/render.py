@@ -83,7 +83,7 @@ def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
         row.append(Text(f"◀ {mark}" if lead else "", style="bold"))
         table.add_row(*row)
     header = Text.assemble((f"Poll {poll.id}: ", "bold"), (safe(poll.title), "bold"))
-    footer = Text(f"{'open' if is_open else 'closed'}: {status_line(poll, now)}", style="dim" if not is_open else "")
+    footer = Text(status_line(poll, now), style="" if is_open else "dim")
     return Group(header, table, footer)
 
 

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -25,8 +26,31 @@ def poll_argument(f: F) -> F:
     return click.argument("poll", metavar="POLL")(f)  # type: ignore[return-value]
 
 
+def home_dir() -> Path:
+    return click.get_current_context().find_root().obj.home
+
+
 def open_store() -> sqlite3.Connection:
-    return store.connect(click.get_current_context().find_root().obj.home)
+    return store.connect(home_dir())
+
+
+def request_close(poll_id: int, ended_at: datetime, due: bool = False) -> None:
+    """Queue the daemon's close; the poll store stays the truth if the queue cannot be written."""
+    from ..daemon.queue import request_close as queue_close
+
+    problem = queue_close(home_dir(), poll_id, ended_at, due)
+    if problem:
+        click.echo(f"warning: {problem}", err=True)
+
+
+def hint_if_no_daemon(conn: sqlite3.Connection, polls: list, at: datetime) -> None:
+    """On stderr only: open polls here, and nobody to finalise them."""
+    if not any(p.is_open(at) for p in polls):
+        return
+    from ..daemon.heartbeat import NO_DAEMON_HINT, live_daemon
+
+    if live_daemon(conn, at) is None:
+        click.echo(NO_DAEMON_HINT, err=True)
 
 
 def now() -> datetime:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import json_option, login_name, now, open_store, poll_argument, print_json
+from ._common import json_option, login_name, now, open_store, poll_argument, print_json, request_close
 
 
 @click.command()
@@ -20,6 +20,8 @@ def close(poll: str, json_: bool) -> None:
 
     at = now()
     closed = polls.close_poll(open_store(), polls.parse_poll_id(poll), login_name(), at)
+    assert closed.closed_at is not None
+    request_close(closed.id, closed.closed_at, due=True)
     if json_:
         print_json(closed.to_json(at))
         return

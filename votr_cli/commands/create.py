@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ._common import json_option, login_name, now, open_store, print_json
+from ._common import json_option, login_name, now, open_store, print_json, request_close
 
 
 @click.command()
@@ -41,6 +41,7 @@ def create(title: str, options: tuple[str, ...], closes_in: str | None, closes_a
         deadline = timeparse.deadline_from_duration(closes_in or "24h", started)
     conn = open_store()
     poll = polls.create_poll(conn, title, options, deadline, started, login_name())
+    request_close(poll.id, poll.closes_at)
     if json_:
         print_json(poll.to_json(started))
         return

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ._common import json_option, login_name, now, open_store, poll_argument, print_json
+from ._common import json_option, login_name, now, open_store, poll_argument, print_json, request_close
 
 
 @click.command()
@@ -34,6 +34,7 @@ def extend(poll: str, by: str | None, to: str | None, json_: bool) -> None:
         moved, reopened = polls.extend_poll(
             open_store(), poll_id, login_name(), at, to=timeparse.parse_when(to or "", at)
         )
+    request_close(moved.id, moved.closes_at)
     if json_:
         print_json(moved.to_json(at))
         return

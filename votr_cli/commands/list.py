@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ._common import json_option, now, open_store, print_json
+from ._common import hint_if_no_daemon, json_option, now, open_store, print_json
 
 
 @click.command("list")
@@ -24,7 +24,8 @@ def list_(all_: bool, closed: bool, json_: bool) -> None:
         raise UsageError("--all and --closed exclude each other; give one")
     which = "all" if all_ else "closed" if closed else "open"
     at = now()
-    found = polls.list_polls(open_store(), at, which)
+    conn = open_store()
+    found = polls.list_polls(conn, at, which)
     if json_:
         print_json({"polls": [p.to_json(at) for p in found]})
         return
@@ -36,3 +37,4 @@ def list_(all_: bool, closed: bool, json_: bool) -> None:
         "all": 'No polls yet. Create one: votr create "Lunch?" -o Pizza -o Sushi',
     }[which]
     print_poll_list(found, at, hint)
+    hint_if_no_daemon(conn, found, at)

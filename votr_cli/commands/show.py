@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import json_option, now, open_store, poll_argument, print_json
+from ._common import hint_if_no_daemon, json_option, now, open_store, poll_argument, print_json
 
 
 @click.command()
@@ -27,3 +27,4 @@ def show(poll: str, json_: bool) -> None:
     from ..render import print_poll
 
     print_poll(found, at)
+    hint_if_no_daemon(conn, [found], at)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import home_dir
+
+
+@click.command()
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32), help="Worker threads.")
+@click.option(
+    "--on-close",
+    metavar="COMMAND",
+    help="Run COMMAND when a poll closes: the poll's JSON on stdin; VOTR_POLL_ID, VOTR_POLL_TITLE and "
+    "VOTR_WINNERS (a JSON array) in its environment. Split like a shell would, never run by one.",
+)
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Also log to this file.")
+@click.option("--verbose", is_flag=True, help="Log Huey's own messages too.")
+@click.option("--print-systemd-unit", is_flag=True, help="Print a systemd user unit that runs this daemon, and exit.")
+def daemon(workers: int, on_close: str | None, log_file: Path | None, verbose: bool, print_systemd_unit: bool) -> None:
+    """Run the daemon in the foreground: it finalises every poll at its deadline.
+
+    One daemon per home. On start it finalises polls that closed while it was
+    down and re-queues any missing closes. SIGTERM or Ctrl-C stops it cleanly.
+
+    \b
+    Example:
+      votr daemon --on-close 'notify-send "poll closed"'
+      votr daemon --print-systemd-unit > ~/.config/systemd/user/votr.service
+    """
+    import shlex
+
+    from ..errors import UsageError
+
+    if on_close is not None:
+        try:
+            if not shlex.split(on_close):
+                raise UsageError("--on-close needs a command")
+        except ValueError as exc:
+            raise UsageError(f"--on-close: {exc}") from None
+    if print_systemd_unit:
+        from ..daemon.runner import systemd_unit
+
+        click.echo(systemd_unit(home_dir(), on_close, workers), nl=False)
+        return
+    from ..daemon.runner import run_daemon
+
+    run_daemon(home_dir(), workers, on_close, log_file, verbose)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import click
+
+from ._common import json_option, now, open_store, print_json
+
+
+@click.command()
+@json_option
+def status(json_: bool) -> None:
+    """Say whether a daemon is running here, and which closes are pending.
+
+    \b
+    Example:
+      votr status
+      votr status --json
+    """
+    from .. import polls
+    from ..daemon.heartbeat import live_daemon
+    from ..render import safe
+    from ..timeparse import describe_span, remaining_phrase, to_iso
+
+    conn = open_store()
+    at = now()
+    info = live_daemon(conn, at)
+    waiting = polls.awaiting_close(conn)
+    first = waiting[0] if waiting else None
+    if json_:
+        daemon = info.to_json() if info else {
+            "running": False, "pid": None, "host": None, "started_at": None, "last_beat": None, "version": None
+        }
+        next_close = None
+        if first is not None:
+            ended = first.ended_at(at) or first.closes_at
+            next_close = {"id": first.id, "closes_at": to_iso(ended)}
+        print_json({"daemon": daemon, "pending_closes": len(waiting), "next_close": next_close})
+        return
+    if info:
+        click.echo(
+            f"daemon: running (pid {info.pid} on {safe(info.host)}, version {info.version}, "
+            f"for {describe_span(at - info.started_at)})"
+        )
+    else:
+        click.echo("daemon: not running (start it with `votr daemon`)")
+    if first is None:
+        click.echo("pending closes: none")
+        return
+    click.echo(f"pending closes: {len(waiting)}")
+    phrase = remaining_phrase(first.closes_at, at, first.ended_at(at))
+    click.echo(f"next: poll {first.id}: {safe(first.title)}; {phrase}")

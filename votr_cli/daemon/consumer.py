@@ -1,0 +1,113 @@
+"""Huey's consumer, woken by events instead of fixed ticks.
+
+The stock scheduler reads the schedule once a second and an idle worker backs
+off to 10 s between looks at the queue, so a close lands 0.5-7 s late. Here
+the scheduler sleeps until the next `eta` in the schedule (woken early when a
+worker files an earlier task), moves due tasks to the queue and wakes the
+workers at once. An idle worker asks SQLite whether anyone else wrote to the
+queue (`PRAGMA data_version`, a read of shared memory) a few times a second,
+which is how it notices tasks the CLI adds.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+from huey.consumer import Consumer, Scheduler, Worker
+from huey.signals import SIGNAL_SCHEDULED
+
+from .queue import VotrHuey
+
+IDLE_CHECK_S = 0.2  # how soon an idle worker sees a task the CLI queued
+MAX_SCHEDULER_SLEEP_S = 30.0  # a safety net; every schedule change wakes the scheduler anyway
+
+
+class VotrWorker(Worker):
+    wake: threading.Event
+
+    def initialize(self) -> None:
+        super().initialize()
+        self._seen_version = self._data_version()
+
+    def _data_version(self) -> int:
+        # The storage shares one connection among the consumer's threads, so
+        # this number moves only when another process (the CLI) commits.
+        return self.huey.storage.sql("PRAGMA data_version", results=True)[0][0]
+
+    def sleep(self) -> None:
+        while not self.stop_flag.is_set():
+            if self.wake.wait(IDLE_CHECK_S):
+                self.wake.clear()
+                return
+            version = self._data_version()
+            if version != self._seen_version:
+                self._seen_version = version
+                return
+
+
+class VotrScheduler(Scheduler):
+    wake: threading.Event  # set when the schedule changes
+    work: threading.Event  # set to wake the workers
+    max_sleep: float = MAX_SCHEDULER_SLEEP_S
+
+    def _next_eta(self) -> float | None:
+        rows = self.huey.storage.sql(
+            "SELECT min(timestamp) FROM schedule WHERE queue = ?", (self.huey.storage.name,), results=True
+        )
+        return rows[0][0]
+
+    def loop(self, now: object = None) -> None:
+        self.wake.clear()
+        next_ts = self._next_eta()
+        # Huey stores an eta as naive UTC turned into a float the way a naive
+        # datetime is (as local time); convert "now" the same way to compare.
+        now_ts = self.huey._get_timestamp().timestamp()
+        if next_ts is not None and next_ts <= now_ts:
+            for task in self.huey.read_schedule():
+                self.huey.enqueue(task)
+            self.work.set()
+            return
+        timeout = self.max_sleep if next_ts is None else min(next_ts - now_ts, self.max_sleep)
+        self.wake.wait(timeout)
+
+
+class VotrConsumer(Consumer):
+    worker_class = VotrWorker
+    scheduler_class = VotrScheduler
+
+    def __init__(self, huey: VotrHuey, **options: object) -> None:
+        self.work_wake = threading.Event()
+        self.schedule_wake = threading.Event()
+        options.setdefault("periodic", False)
+        options.setdefault("check_worker_health", True)
+        super().__init__(huey, **options)
+        # Both SIGTERM (systemd, kill) and SIGINT (Ctrl-C) stop gracefully,
+        # letting a running close finish; a second signal interrupts.
+        self._signal_actions[signal.SIGTERM] = (False, True)
+        self._signal_actions[signal.SIGINT] = (False, True)
+        # No Huey re-exec on SIGHUP: a daemon under a terminal just stops.
+        if hasattr(signal, "SIGHUP"):
+            self._signal_actions[signal.SIGHUP] = (False, True)
+
+        @huey.signal(SIGNAL_SCHEDULED)
+        def _schedule_changed(signal_name: str, task: object, *args: object, **kwargs: object) -> None:
+            self.schedule_wake.set()
+
+    def _create_worker(self) -> VotrWorker:
+        worker = super()._create_worker()
+        worker.wake = self.work_wake
+        return worker
+
+    def _create_scheduler(self) -> VotrScheduler:
+        scheduler = super()._create_scheduler()
+        scheduler.wake = self.schedule_wake
+        scheduler.work = self.work_wake
+        return scheduler
+
+    def stop(self, graceful: bool = False) -> None:
+        self.stop_flag.set()
+        self.schedule_wake.set()
+        self.work_wake.set()
+        super().stop(graceful)
+

@@ -1,0 +1,82 @@
+"""The one Huey instance of a home: SqliteHuey on queue.db, with votr's two tasks.
+
+The CLI and the daemon both build it here, so both register the tasks under
+the same names (Huey finds a task by `module.name`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from huey import SqliteHuey
+from huey.storage import SqliteStorage
+
+from .. import store
+from ..paths import QUEUE_NAME
+from ..timeparse import to_iso
+from . import tasks
+
+log = logging.getLogger("votr.daemon")
+
+CLOSE_PRIORITY = 10  # a close is never kept waiting behind an on-close hook
+HOOK_PRIORITY = 0
+
+
+class QueueStorage(SqliteStorage):
+    def _create_connection(self):  # noqa: ANN202 - Huey's signature
+        conn = super()._create_connection()
+        # Losing the queue loses nothing (the daemon rebuilds it from votr.db),
+        # so its commits need not wait for fsync; WAL keeps the file consistent.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+
+class VotrHuey(SqliteHuey):
+    storage_class = QueueStorage
+    home: Path
+    on_close: str | None = None
+
+
+def make_queue(home: Path) -> VotrHuey:
+    path = home / QUEUE_NAME
+    store.create_file(path, store.file_mode(home))
+    huey = VotrHuey("votr", filename=str(path), results=False, utc=True, timeout=30)
+    huey.home = home
+
+    # Thin closures: the task names stay fixed while the home comes from this instance.
+    def close_poll(poll_id: int, ended_at: str) -> None:
+        if tasks.close_poll(huey.home, poll_id, ended_at) is not None and huey.on_close:
+            huey.hook_task(poll_id, ended_at)
+
+    def run_hook(poll_id: int, ended_at: str) -> None:
+        if huey.on_close:
+            tasks.run_hook(huey.home, huey.on_close, poll_id, ended_at)
+
+    huey.close_task = huey.task(name="close_poll", priority=CLOSE_PRIORITY, retries=3, retry_delay=1)(close_poll)
+    huey.hook_task = huey.task(
+        name="run_hook", priority=HOOK_PRIORITY, retries=2, retry_delay=1, retry_backoff=2
+    )(run_hook)
+    return huey
+
+
+def schedule_close(huey: VotrHuey, poll_id: int, ended_at: datetime, due: bool = False) -> None:
+    """Ask the daemon to finalise the closing that ends at `ended_at`; now when `due`."""
+    if due:
+        huey.close_task(poll_id, to_iso(ended_at))
+    else:
+        huey.close_task.schedule(args=(poll_id, to_iso(ended_at)), eta=ended_at)
+
+
+def request_close(home: Path, poll_id: int, ended_at: datetime, due: bool = False) -> str | None:
+    """For the CLI: queue a close, or return why it could not (the daemon's start-up repairs it)."""
+    import sqlite3
+
+    try:
+        huey = make_queue(home)
+        schedule_close(huey, poll_id, ended_at, due)
+        huey.storage.close()
+    except (OSError, sqlite3.Error) as exc:
+        return f"could not queue the close in {str(home / QUEUE_NAME)!r} ({exc}); `votr daemon` will on start"
+    return None

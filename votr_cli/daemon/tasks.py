@@ -1,0 +1,112 @@
+"""What the daemon's tasks do: finalise a closing, run the on-close hook.
+
+Plain functions over the core; `queue.py` registers them with Huey.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import subprocess
+import threading
+from pathlib import Path
+
+from .. import polls, store
+from ..timeparse import from_iso, to_iso, utcnow
+
+log = logging.getLogger("votr.daemon")
+
+HOOK_TIMEOUT_S = 30
+
+
+class HookFailed(Exception):
+    """The operator's on-close command failed; Huey retries the hook task."""
+
+
+def close_poll(home: Path, poll_id: int, ended_at: str) -> polls.Poll | None:
+    """Finalise one closing; the poll when this call finalised it (so its hook runs), else None."""
+    from huey.exceptions import RetryTask
+
+    conn = store.connect(home)
+    try:
+        done = polls.finalize(conn, poll_id, from_iso(ended_at), utcnow)
+    finally:
+        conn.close()
+    if done.state == "not due":
+        # Huey's clock said due, ours not yet: try again at the deadline itself.
+        raise RetryTask(eta=from_iso(ended_at))
+    if done.state != "finalized" or done.poll is None:
+        log.debug("close of poll %s (%s): %s, nothing to do", poll_id, ended_at, done.state)
+        return None
+    poll = done.poll
+    assert poll.finalized_at is not None
+    late_ms = (poll.finalized_at - from_iso(ended_at)).total_seconds() * 1000
+    winners = [o.name for o in poll.leaders]
+    outcome = "no votes" if not winners else ("winner " if len(winners) == 1 else "tie ") + ", ".join(
+        json.dumps(w, ensure_ascii=False) for w in winners
+    )
+    log.info(
+        "closed poll %s %s: deadline %s, %.0f ms late, %s of %s votes: %s",
+        poll.id, json.dumps(poll.title, ensure_ascii=False), ended_at, late_ms,
+        poll.leaders[0].votes if winners else 0, poll.total_votes, outcome,
+    )
+    return poll
+
+
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+
+
+def run_hook(home: Path, command: str, poll_id: int, ended_at: str) -> None:
+    """Run the operator's command with the poll's JSON on stdin; never through a shell."""
+    conn = store.connect(home)
+    try:
+        poll = polls.get_poll(conn, poll_id)
+    except polls.PollNotFound:
+        log.info("on-close hook for poll %s skipped: the poll was deleted", poll_id)
+        return
+    finally:
+        conn.close()
+    if poll.closed_at is None or to_iso(poll.closed_at) != ended_at:
+        log.info("on-close hook for poll %s skipped: the poll reopened", poll_id)
+        return
+    data = poll.to_json(utcnow())
+    env = dict(
+        os.environ,
+        VOTR_POLL_ID=str(poll.id),
+        VOTR_POLL_TITLE=poll.title,
+        VOTR_WINNERS=json.dumps(data["leaders"], ensure_ascii=False),
+    )
+    log.info("on-close hook for poll %s started", poll.id)
+    try:
+        proc = subprocess.Popen(
+            shlex.split(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, text=True, start_new_session=True,
+        )
+    except OSError as exc:
+        raise HookFailed(f"on-close hook for poll {poll.id} could not start: {exc}") from None
+    with _running_lock:
+        _running.add(proc)
+    try:
+        _out, err = proc.communicate(json.dumps(data, ensure_ascii=False), timeout=HOOK_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise HookFailed(f"on-close hook for poll {poll.id} timed out after {HOOK_TIMEOUT_S} s") from None
+    finally:
+        with _running_lock:
+            _running.discard(proc)
+    if proc.returncode != 0:
+        last = err.strip().splitlines()[-1:] if err else []
+        said = f": {last[0][:200]}" if last else ""
+        raise HookFailed(f"on-close hook for poll {poll.id} exited with status {proc.returncode}{said}")
+    log.info("on-close hook for poll %s succeeded", poll.id)
+
+
+def kill_running_hooks() -> None:
+    """On shutdown: a hook still running past the grace period is stopped, not orphaned."""
+    with _running_lock:
+        for proc in _running:
+            proc.kill()
