@@ -38,8 +38,7 @@ def test_a_blank_home_migrates_to_the_pinned_schema(home: Path) -> None:
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
     assert tables == TABLES
     indexes = conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
-        " ORDER BY name"
+        "SELECT type, name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL ORDER BY name"
     ).fetchall()
     assert [tuple(r) for r in indexes] == EXPECTED_SCHEMA
     columns = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in TABLES[1:]}

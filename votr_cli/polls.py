@@ -369,8 +369,14 @@ def finalize(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, clock: 
             (to_iso(ended), to_iso(now), json.dumps(result | {"winners": winners}), poll_id),
         )
         _event(
-            conn, poll_id, "closed", poll.closed_by or "deadline", now,
-            closed_at=to_iso(ended), winners=winners, total_votes=poll.total_votes,
+            conn,
+            poll_id,
+            "closed",
+            poll.closed_by or "deadline",
+            now,
+            closed_at=to_iso(ended),
+            winners=winners,
+            total_votes=poll.total_votes,
         )
         return Finalised("finalized", get_poll(conn, poll_id))
 

@@ -26,9 +26,11 @@ def status(json_: bool) -> None:
     waiting = polls.awaiting_close(conn)
     first = waiting[0] if waiting else None
     if json_:
-        daemon = info.to_json() if info else {
-            "running": False, "pid": None, "host": None, "started_at": None, "last_beat": None, "version": None
-        }
+        daemon = (
+            info.to_json()
+            if info
+            else {"running": False, "pid": None, "host": None, "started_at": None, "last_beat": None, "version": None}
+        )
         next_close = None
         if first is not None:
             ended = first.ended_at(at) or first.closes_at

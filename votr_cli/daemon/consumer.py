@@ -14,10 +14,12 @@ from __future__ import annotations
 import signal
 import threading
 
+from huey.api import Task
 from huey.consumer import Consumer, Scheduler, Worker
-from huey.signals import SIGNAL_SCHEDULED
+from huey.signals import SIGNAL_ERROR, SIGNAL_SCHEDULED
 
-from .queue import VotrHuey
+from .queue import VotrHuey, log
+from .tasks import HookFailed
 
 IDLE_CHECK_S = 0.2  # how soon an idle worker sees a task the CLI queued
 MAX_SCHEDULER_SLEEP_S = 30.0  # a safety net; every schedule change wakes the scheduler anyway
@@ -94,6 +96,14 @@ class VotrConsumer(Consumer):
         def _schedule_changed(signal_name: str, task: object, *args: object, **kwargs: object) -> None:
             self.schedule_wake.set()
 
+        @huey.signal(SIGNAL_ERROR)
+        def _task_failed(signal_name: str, task: Task, exc: BaseException, *args: object, **kwargs: object) -> None:
+            then = f"retrying in {task.retry_delay:g} s" if task.retries else "giving up"
+            if isinstance(exc, HookFailed):
+                log.warning("%s; %s", exc, then)
+            else:
+                log.error("task %s failed; %s", task, then, exc_info=exc)
+
     def _create_worker(self) -> VotrWorker:
         worker = super()._create_worker()
         worker.wake = self.work_wake
@@ -110,4 +120,3 @@ class VotrConsumer(Consumer):
         self.schedule_wake.set()
         self.work_wake.set()
         super().stop(graceful)
-

@@ -55,9 +55,9 @@ def make_queue(home: Path) -> VotrHuey:
             tasks.run_hook(huey.home, huey.on_close, poll_id, ended_at)
 
     huey.close_task = huey.task(name="close_poll", priority=CLOSE_PRIORITY, retries=3, retry_delay=1)(close_poll)
-    huey.hook_task = huey.task(
-        name="run_hook", priority=HOOK_PRIORITY, retries=2, retry_delay=1, retry_backoff=2
-    )(run_hook)
+    huey.hook_task = huey.task(name="run_hook", priority=HOOK_PRIORITY, retries=2, retry_delay=1, retry_backoff=2)(
+        run_hook
+    )
     return huey
 
 

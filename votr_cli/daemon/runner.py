@@ -126,7 +126,11 @@ def run_daemon(home: Path, workers: int, on_close: str | None, log_file: Path | 
     heartbeat.beat(conn, started_at, started_at)
     log.info(
         "votr daemon started: pid %s, home %s, %s worker(s); %s overdue poll(s) closing now, %s close(s) rescheduled",
-        os.getpid(), home, workers, overdue, missing,
+        os.getpid(),
+        home,
+        workers,
+        overdue,
+        missing,
     )
     stop_beat = threading.Event()
     beater = threading.Thread(target=_beat_until, args=(stop_beat, home, started_at), name="heartbeat", daemon=True)
@@ -167,4 +171,3 @@ UMask=0007
 [Install]
 WantedBy=default.target
 """
-

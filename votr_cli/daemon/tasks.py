@@ -44,13 +44,21 @@ def close_poll(home: Path, poll_id: int, ended_at: str) -> polls.Poll | None:
     assert poll.finalized_at is not None
     late_ms = (poll.finalized_at - from_iso(ended_at)).total_seconds() * 1000
     winners = [o.name for o in poll.leaders]
-    outcome = "no votes" if not winners else ("winner " if len(winners) == 1 else "tie ") + ", ".join(
-        json.dumps(w, ensure_ascii=False) for w in winners
+    outcome = (
+        "no votes"
+        if not winners
+        else ("winner " if len(winners) == 1 else "tie ")
+        + ", ".join(json.dumps(w, ensure_ascii=False) for w in winners)
     )
     log.info(
         "closed poll %s %s: deadline %s, %.0f ms late, %s of %s votes: %s",
-        poll.id, json.dumps(poll.title, ensure_ascii=False), ended_at, late_ms,
-        poll.leaders[0].votes if winners else 0, poll.total_votes, outcome,
+        poll.id,
+        json.dumps(poll.title, ensure_ascii=False),
+        ended_at,
+        late_ms,
+        poll.leaders[0].votes if winners else 0,
+        poll.total_votes,
+        outcome,
     )
     return poll
 
@@ -82,8 +90,13 @@ def run_hook(home: Path, command: str, poll_id: int, ended_at: str) -> None:
     log.info("on-close hook for poll %s started", poll.id)
     try:
         proc = subprocess.Popen(
-            shlex.split(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, text=True, start_new_session=True,
+            shlex.split(command),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            start_new_session=True,
         )
     except OSError as exc:
         raise HookFailed(f"on-close hook for poll {poll.id} could not start: {exc}") from None
