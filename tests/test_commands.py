@@ -185,3 +185,16 @@ def test_titles_and_names_are_never_markup_or_escape_codes() -> None:
         assert "\x1b" not in out and "\x07" not in out
     shown = ok("show", str(pid)).stdout
     assert "[bold red]x[/]" in shown and "\\x1b[31mred" in shown and "[link=http://x]hi[/link]" in shown
+
+
+def test_colour_follows_the_terminal_and_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    pid = make_poll()
+    ok("vote", str(pid), "pizza", "--voter", "a")
+    monkeypatch.setenv("FORCE_COLOR", "1")  # Rich then draws as for a terminal
+    monkeypatch.delenv("NO_COLOR")
+    coloured = ok("show", str(pid)).stdout
+    assert "\x1b[32m" in coloured  # the leader's bar is green on a terminal
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = ok("show", str(pid)).stdout
+    assert "\x1b[32m" not in plain and "\x1b[34m" not in plain
+    assert "█" in plain

@@ -46,7 +46,8 @@ class Daemon:
         return self
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text()
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
@@ -334,3 +335,14 @@ def test_print_systemd_unit(home: Path) -> None:
 def test_bad_on_close_is_a_usage_error() -> None:
     result = run("daemon", "--on-close", "unbalanced 'quote")
     assert result.exit_code == 2 and result.stderr.startswith("Error: --on-close: No closing quotation")
+
+
+def test_log_file_gets_the_same_lines(tmp_path: Path, home: Path, daemons: Callable[..., Daemon]) -> None:
+    log_file = tmp_path / "votr.log"
+    d = daemons("--log-file", str(log_file))
+    pid = make_poll(closes_in="1.5s")
+    wait_for(lambda: finalized(pid), 10, "the close")
+    assert d.stop() == 0
+    lines = log_file.read_text().splitlines()
+    assert lines == d.output().splitlines()
+    assert any(f"closed poll {pid} " in line for line in lines)
