@@ -43,23 +43,16 @@ def close_poll(home: Path, poll_id: int, ended_at: str) -> polls.Poll | None:
     poll = done.poll
     assert poll.finalized_at is not None
     late_ms = (poll.finalized_at - from_iso(ended_at)).total_seconds() * 1000
-    winners = [o.name for o in poll.leaders]
-    outcome = (
-        "no votes"
-        if not winners
-        else ("winner " if len(winners) == 1 else "tie ")
-        + ", ".join(json.dumps(w, ensure_ascii=False) for w in winners)
-    )
-    log.info(
-        "closed poll %s %s: deadline %s, %.0f ms late, %s of %s votes: %s",
-        poll.id,
-        json.dumps(poll.title, ensure_ascii=False),
-        ended_at,
-        late_ms,
-        poll.leaders[0].votes if winners else 0,
-        poll.total_votes,
-        outcome,
-    )
+    leaders = poll.leaders
+    names = ", ".join(json.dumps(o.name, ensure_ascii=False) for o in leaders)
+    if not leaders:
+        outcome = "no votes"
+    elif len(leaders) == 1:
+        outcome = f"winner {names} with {leaders[0].votes} of {poll.total_votes} votes"
+    else:
+        outcome = f"tie between {names} at {leaders[0].votes} of {poll.total_votes} votes each"
+    title = json.dumps(poll.title, ensure_ascii=False)
+    log.info("closed poll %s %s: deadline %s, %.0f ms late; %s", poll.id, title, ended_at, late_ms, outcome)
     return poll
 
 

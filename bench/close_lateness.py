@@ -1,0 +1,511 @@
+"""How late polls are finalised by `votr daemon`, against the stock Huey consumer in the same run.
+
+Run it from a virtualenv where the project was installed as a regular package
+(`pip install .`, not `-e`), with that venv's Python: polls are created
+in-process through the installed `votr_cli` (exactly what `votr create` does:
+`polls.create_poll`, then `daemon.queue.request_close`), and the daemons run as
+subprocesses of the `votr` script next to it:
+
+    python -m venv /tmp/bench-venv && /tmp/bench-venv/bin/pip install .
+    /tmp/bench-venv/bin/python bench/close_lateness.py          # ~5 minutes
+    /tmp/bench-venv/bin/python bench/close_lateness.py --quick  # ~1.5 minutes, a smoke test
+
+Two variants, one after the other (never concurrently), each in a fresh home:
+
+- "votr": `votr --home H daemon --on-close HOOK`, where HOOK is a Python
+  one-liner whose first statement records `time.time()` in $HOOKLOG;
+- "stock": Huey's own `Consumer(huey, workers=2, worker_type="thread",
+  periodic=False)` on the same `make_queue(H)` (stock scheduler_interval=1,
+  max_delay=10, backoff=1.15; no hook, no heartbeat).
+
+Workload: 50 polls whose deadlines are spread uniformly over 20 s starting 3 s
+out (the burst), plus 5 created at once whose deadlines fall 75 s after the
+burst's last one (after idle), so they fire when the consumer has sat idle long
+enough for Huey's worker back-off to reach its maximum. Lateness per poll is
+`finalized_at - closes_at` as stored in votr.db. Then each daemon sits idle for
+30 s while its CPU time (/proc/PID/stat) and RSS (/proc/PID/status, sampled
+each second) are read.
+
+Floors, measured in the same run: one in-process finalise of a due poll
+(`daemon.tasks.close_poll`: connect, finalise, commit), the lateness of an
+ideal daemon that wakes exactly at the deadline; Python's spawn-to-first-
+statement time (what a hook pays before it can record anything); and a bare
+`python -c "import time; time.sleep(...)"` idling through the same window
+(CPU and RSS floor).
+
+Prints tables and rewrites the "Close lateness" section of bench/results.md.
+Goals are printed as PASS/MISS text; nothing here is a test and nothing asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from _common import (
+    default_votr,
+    interpreter_of,
+    median,
+    percentile,
+    ratio,
+    run_facts,
+    table,
+    verdict,
+    write_section,
+)
+
+SECTION = "Close lateness"
+GOAL_P95_MS = 20.0
+GOAL_MAX_MS = 100.0
+GOAL_HOOK_MS = 250.0
+GOAL_CPU_PCT = 1.0
+GOAL_RSS_MB = 60.0
+
+HOOK_CODE = (
+    "import time; t = time.time(); import os; "
+    "open(os.environ['HOOKLOG'], 'a').write(os.environ['VOTR_POLL_ID'] + ' ' + repr(t) + '\\n')"
+)
+STOCK_CODE = """
+import sys
+from pathlib import Path
+from huey.consumer import Consumer
+from votr_cli.daemon.queue import make_queue
+huey = make_queue(Path(sys.argv[1]))
+Consumer(huey, workers=2, worker_type="thread", periodic=False).run()
+"""
+SPAWN_PROBE = "import time; print(repr(time.time()))"
+
+
+@dataclass(frozen=True)
+class Plan:
+    burst: int  # polls in the burst
+    burst_first_s: float  # the first burst deadline, from creation
+    burst_span_s: float  # burst deadlines spread uniformly over this
+    after_idle: int  # polls closing after the idle gap
+    idle_gap_s: float  # from the burst's last deadline to the first after-idle one
+    idle_window_s: float  # CPU and RSS sampling window once everything is finalised
+
+
+FULL = Plan(burst=50, burst_first_s=3.0, burst_span_s=20.0, after_idle=5, idle_gap_s=75.0, idle_window_s=30.0)
+QUICK = Plan(burst=10, burst_first_s=3.0, burst_span_s=8.0, after_idle=3, idle_gap_s=19.0, idle_window_s=10.0)
+AFTER_IDLE_SPREAD_S = 0.37  # between after-idle deadlines, so they fall at different scheduler phases
+
+
+@dataclass
+class Usage:
+    cpu_pct: float  # of one core, over the window
+    cpu_ms: float
+    rss_max_mb: float  # max VmRSS sampled over the window
+    hwm_mb: float  # VmHWM at the end: the peak over the process's life
+
+
+@dataclass
+class VariantResult:
+    name: str
+    lateness_ms: dict[str, list[float]] = field(default_factory=dict)  # group -> per poll
+    hook_ms: list[float] = field(default_factory=list)
+    usage: Usage | None = None
+    floor_usage: Usage | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+# -- /proc sampling ---------------------------------------------------------------------------------------------
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of the whole process (all its threads), in clock ticks."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5), counted from `state`
+
+
+def status_kb(pid: int, key: str) -> int:
+    for entry in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if entry.startswith(key + ":"):
+            return int(entry.split()[1])
+    return 0
+
+
+def sample_idle(pids: list[int], window_s: float) -> list[Usage]:
+    """CPU % over `window_s` and RSS sampled each second, for each process at once."""
+    tick = os.sysconf("SC_CLK_TCK")
+    rss_max = dict.fromkeys(pids, 0)
+    start_ticks = {pid: cpu_ticks(pid) for pid in pids}
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < window_s:
+        for pid in pids:
+            rss_max[pid] = max(rss_max[pid], status_kb(pid, "VmRSS"))
+        time.sleep(min(1.0, window_s - elapsed))
+    elapsed = time.monotonic() - start
+    usages = []
+    for pid in pids:
+        rss_max[pid] = max(rss_max[pid], status_kb(pid, "VmRSS"))
+        cpu_s = (cpu_ticks(pid) - start_ticks[pid]) / tick
+        usages.append(Usage(100 * cpu_s / elapsed, 1000 * cpu_s, rss_max[pid] / 1024, status_kb(pid, "VmHWM") / 1024))
+    return usages
+
+
+# -- the store --------------------------------------------------------------------------------------------------
+
+
+def stamp(text: str) -> float:
+    """Epoch seconds of a stored ISO 8601 timestamp."""
+    return dt.datetime.fromisoformat(text).timestamp()
+
+
+def read_polls(home: Path) -> dict[int, tuple[str, str | None]]:
+    conn = sqlite3.connect(f"file:{home / 'votr.db'}?mode=ro", uri=True, timeout=30)
+    try:
+        return {row[0]: (row[1], row[2]) for row in conn.execute("SELECT id, closes_at, finalized_at FROM polls")}
+    finally:
+        conn.close()
+
+
+def read_hooks(path: Path) -> dict[int, float]:
+    if not path.exists():
+        return {}
+    started: dict[int, float] = {}
+    for entry in path.read_text().splitlines():
+        poll_id, _, at = entry.partition(" ")
+        started.setdefault(int(poll_id), float(at))
+    return started
+
+
+def create_polls(home: Path, plan: Plan) -> dict[int, str]:
+    """The burst and the after-idle polls, created the way `votr create` does; poll id -> group."""
+    from votr_cli import polls, store
+    from votr_cli.daemon.queue import request_close
+    from votr_cli.timeparse import utcnow
+
+    conn = store.connect(home)
+    # Deadlines in whole milliseconds, as the store keeps them.
+    now = utcnow()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    offsets = [
+        ("burst", plan.burst_first_s + plan.burst_span_s * i / max(plan.burst - 1, 1)) for i in range(plan.burst)
+    ]
+    idle_first = plan.burst_first_s + plan.burst_span_s + plan.idle_gap_s
+    offsets += [("after idle", idle_first + AFTER_IDLE_SPREAD_S * i) for i in range(plan.after_idle)]
+    groups: dict[int, str] = {}
+    for n, (group, offset) in enumerate(offsets):
+        deadline = now + dt.timedelta(seconds=offset)
+        poll = polls.create_poll(conn, f"Bench {n}", ["a", "b"], deadline, utcnow(), "bench")
+        problem = request_close(home, poll.id, poll.closes_at)
+        if problem:
+            sys.exit(problem)
+        groups[poll.id] = group
+    conn.close()
+    took = (utcnow() - now).total_seconds()
+    if took >= plan.burst_first_s:
+        print(f"warning: creating the polls took {took:.1f} s, past the first deadline", file=sys.stderr)
+    return groups
+
+
+# -- floors -----------------------------------------------------------------------------------------------------
+
+
+def finalise_floor(home: Path, polls_n: int = 20) -> list[float]:
+    """Seconds for one in-process finalise of a poll already due: what an ideal daemon pays on waking."""
+    from votr_cli import polls, store
+    from votr_cli.daemon import tasks
+    from votr_cli.timeparse import to_iso, utcnow
+
+    conn = store.connect(home)
+    now = utcnow()
+    deadline = now + dt.timedelta(seconds=0.3)
+    ids = [polls.create_poll(conn, f"Floor {i}", ["a", "b"], deadline, now, "bench").id for i in range(polls_n + 1)]
+    conn.close()
+    time.sleep(max(0.0, (deadline - utcnow()).total_seconds()) + 0.05)
+    ended = to_iso(deadline)
+    tasks.close_poll(home, ids[0], ended)  # warm-up: Huey's exceptions module is imported on first use
+    took = []
+    for poll_id in ids[1:]:
+        start = time.perf_counter()
+        tasks.close_poll(home, poll_id, ended)
+        took.append(time.perf_counter() - start)
+    return took
+
+
+def spawn_floor(python: str, runs: int = 15) -> list[float]:
+    """Seconds from asking for a Python process to its first statement: a hook's unavoidable start-up."""
+    took = []
+    for _ in range(runs):
+        start = time.time()
+        out = subprocess.run([python, "-c", SPAWN_PROBE], capture_output=True, text=True, check=True).stdout
+        took.append(float(out) - start)
+    return took
+
+
+# -- the variants -----------------------------------------------------------------------------------------------
+
+
+def wait_until(ready: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def daemon_running(votr: Path, home: Path) -> bool:
+    done = subprocess.run([str(votr), "--home", str(home), "status", "--json"], capture_output=True, text=True)
+    return done.returncode == 0 and json.loads(done.stdout)["daemon"]["running"]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_variant(name: str, votr: Path, python: str, plan: Plan, root: Path, floor_python: str | None) -> VariantResult:
+    home = root / name
+    home.mkdir()
+    hooklog = home / "hooks.log"
+    env = dict(os.environ, VOTR_HOME=str(home), HOOKLOG=str(hooklog))
+    if name == "votr":
+        argv = [str(votr), "--home", str(home), "daemon", "--on-close", shlex.join([python, "-c", HOOK_CODE])]
+    else:
+        argv = [python, "-c", STOCK_CODE, str(home)]
+    result = VariantResult(name)
+    log_path = home / "daemon.log"
+    print(f"[{name}] starting: {shlex.join(argv)}")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    floor_proc: subprocess.Popen | None = None
+    try:
+        if name == "votr":
+            wait_until(lambda: daemon_running(votr, home), 20, "the votr daemon to report running")
+        else:
+            wait_until(lambda: (home / "queue.db").exists(), 20, "the stock consumer's queue.db")
+            time.sleep(1.0)
+        groups = create_polls(home, plan)
+        last = max(stamp(closes) for closes, _ in read_polls(home).values())
+        print(f"[{name}] {len(groups)} polls created; the last closes in {last - time.time():.0f} s")
+
+        def all_finalised() -> bool:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the {name} daemon exited with {proc.returncode}; see its log below")
+            return all(fin for _, fin in read_polls(home).values())
+
+        wait_until(all_finalised, last - time.time() + 60, "every poll to be finalised")
+        if name == "votr":
+            wait_until(lambda: len(read_hooks(hooklog)) >= len(groups), 60, "every on-close hook")
+        stored = read_polls(home)
+        hooks = read_hooks(hooklog)
+        for poll_id, group in groups.items():
+            closes, fin = stored[poll_id]
+            assert fin is not None
+            result.lateness_ms.setdefault(group, []).append(1000 * (stamp(fin) - stamp(closes)))
+            if poll_id in hooks:
+                result.hook_ms.append(1000 * (hooks[poll_id] - stamp(closes)))
+        pids = [proc.pid]
+        if floor_python is not None:
+            sleep_s = plan.idle_window_s + 10
+            floor_proc = subprocess.Popen([floor_python, "-c", f"import time; time.sleep({sleep_s})"])
+            pids.append(floor_proc.pid)
+        time.sleep(1.0)  # let the last hook's bookkeeping and the floor's start-up finish
+        print(f"[{name}] all finalised; idle for {plan.idle_window_s:.0f} s while sampling CPU and RSS")
+        usages = sample_idle(pids, plan.idle_window_s)
+        result.usage = usages[0]
+        if floor_proc is not None:
+            result.floor_usage = usages[1]
+    except (TimeoutError, RuntimeError) as exc:
+        result.problems.append(str(exc))
+    finally:
+        if floor_proc is not None:
+            floor_proc.kill()
+            floor_proc.wait()
+        stop(proc)
+    for entry in log_path.read_text(errors="replace").splitlines():
+        if " WARNING " in entry or " ERROR " in entry or "Traceback" in entry:
+            result.problems.append(entry.strip())
+    if result.problems:
+        print(f"[{name}] problems:\n  " + "\n  ".join(result.problems[:20]), file=sys.stderr)
+        print(f"[{name}] log tail:\n" + "\n".join(log_path.read_text().splitlines()[-20:]), file=sys.stderr)
+    return result
+
+
+# -- the report -------------------------------------------------------------------------------------------------
+
+
+def fmt(ms: float) -> str:
+    return f"{ms:.0f}" if abs(ms) >= 100 else f"{ms:.1f}"
+
+
+def lateness_table(results: list[VariantResult], floor_ms: float) -> str:
+    stock = next((r for r in results if r.name == "stock"), None)
+    rows = []
+    for group in ("burst", "after idle"):
+        for res in results:
+            values = res.lateness_ms.get(group, [])
+            if not values:
+                rows.append([res.name, group, 0, "-", "-", "-", "-", "-", "no data"])
+                continue
+            p50, p95, top = median(values), percentile(values, 95), max(values)
+            ref = stock.lateness_ms.get(group) if stock else None
+            vs_stock = ratio(p95, percentile(ref, 95)) if ref and res is not stock else ""
+            goal = "reference"
+            if res.name == "votr":
+                goal = (
+                    f"p95 ≤ {GOAL_P95_MS:.0f}: {verdict(p95 <= GOAL_P95_MS)}, "
+                    f"max ≤ {GOAL_MAX_MS:.0f}: {verdict(top <= GOAL_MAX_MS)}"
+                )
+            rows.append(
+                [res.name, group, len(values), fmt(p50), fmt(p95), fmt(top), ratio(p95, floor_ms), vs_stock, goal]
+            )
+    return table(
+        ["variant", "group", "polls", "p50 ms", "p95 ms", "max ms", "p95 × floor", "p95 × stock", "goal"], rows
+    )
+
+
+def hook_table(res: VariantResult, spawn_ms: list[float]) -> str:
+    spawn_p50 = median(spawn_ms)
+    rows = [
+        [
+            "floor: python spawn → first statement",
+            len(spawn_ms),
+            fmt(spawn_p50),
+            fmt(percentile(spawn_ms, 95)),
+            fmt(max(spawn_ms)),
+            "1.00×",
+            "",
+        ]
+    ]
+    if res.hook_ms:
+        p50, p95, top = median(res.hook_ms), percentile(res.hook_ms, 95), max(res.hook_ms)
+        rows.append(
+            [
+                "votr: hook started − closes_at",
+                len(res.hook_ms),
+                fmt(p50),
+                fmt(p95),
+                fmt(top),
+                ratio(p50, spawn_p50),
+                f"max ≤ {GOAL_HOOK_MS:.0f}: {verdict(top <= GOAL_HOOK_MS)}",
+            ]
+        )
+    return table(["what", "n", "p50 ms", "p95 ms", "max ms", "p50 × floor", "goal"], rows)
+
+
+def usage_table(results: list[VariantResult], window_s: float) -> str:
+    floor = next((r.floor_usage for r in results if r.floor_usage), None)
+    rows = []
+    entries: list[tuple[str, Usage | None, bool]] = [(f"{r.name} daemon", r.usage, r.name == "votr") for r in results]
+    entries.append(('floor: python -c "import time; time.sleep(...)"', floor, False))
+    for label, use, has_goal in entries:
+        if use is None:
+            rows.append([label, "-", "-", "-", "-", "-", "no data"])
+            continue
+        goal = ""
+        if has_goal:
+            goal = (
+                f"CPU ≤ {GOAL_CPU_PCT:.0f} %: {verdict(use.cpu_pct <= GOAL_CPU_PCT)}, "
+                f"RSS ≤ {GOAL_RSS_MB:.0f} MB: {verdict(use.rss_max_mb <= GOAL_RSS_MB)}"
+            )
+        elif not label.startswith("floor"):
+            goal = "reference"
+        rows.append(
+            [
+                label,
+                f"{use.cpu_pct:.2f}",
+                f"{use.cpu_ms:.0f}",
+                f"{use.rss_max_mb:.1f}",
+                ratio(use.rss_max_mb, floor.rss_max_mb) if floor else "n/a",
+                f"{use.hwm_mb:.1f}",
+                goal,
+            ]
+        )
+    headers = ["process", f"CPU % of a core ({window_s:.0f} s)", "CPU ms", "max RSS MB", "RSS × floor"]
+    return table([*headers, "peak RSS MB", "goal"], rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--votr", type=Path, default=default_votr(), help="the installed votr script [%(default)s]")
+    parser.add_argument("--quick", action="store_true", help="a smaller run for smoke-testing (~1.5 minutes)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
+    args = parser.parse_args()
+    votr = args.votr.resolve() if args.votr.exists() else args.votr
+    if not votr.exists():
+        sys.exit(f"no votr at {votr}: install the project (`pip install .`) or pass --votr PATH")
+    python = interpreter_of(votr)
+    plan = QUICK if args.quick else FULL
+    started = time.monotonic()
+
+    with tempfile.TemporaryDirectory(prefix="votr-bench-") as tmp:
+        root = Path(tmp)
+        print("measuring the floors ...")
+        finalise_s = finalise_floor(root / "floor")
+        spawn_s = spawn_floor(python)
+        results = [
+            run_variant("votr", votr, python, plan, root, floor_python=python),
+            run_variant("stock", votr, python, plan, root, floor_python=None),
+        ]
+        facts = run_facts(root)
+
+    finalise_ms = [1000 * s for s in finalise_s]
+    floor_ms = median(finalise_ms)
+    votr_result = results[0]
+    problems = [f"- {r.name}: {p}" for r in results for p in r.problems]
+    body = "\n".join(
+        [
+            *facts,
+            f"- votr: `{votr}`; interpreter for the stock consumer, the hook and the floors: `{python}`",
+            f"- Plan: {plan.burst} polls with deadlines spread over {plan.burst_span_s:.0f} s starting "
+            f"{plan.burst_first_s:.0f} s out (burst); {plan.after_idle} more closing {plan.idle_gap_s:.0f} s after "
+            f"the burst's last deadline (after idle); then {plan.idle_window_s:.0f} s idle. Variants ran one after "
+            f"the other; this run took {(time.monotonic() - started) / 60:.1f} min.",
+            "",
+            "### Lateness: finalized_at − closes_at",
+            "",
+            lateness_table(results, floor_ms),
+            "",
+            f"Floor: one in-process finalise of a due poll (`daemon.tasks.close_poll`) takes "
+            f"{fmt(floor_ms)} ms median (p95 {fmt(percentile(finalise_ms, 95))} ms, {len(finalise_ms)} runs); "
+            "finalized_at is stamped inside that step, so an ideal daemon waking at the deadline is later than "
+            "this floor only by what it did before. finalized_at has millisecond resolution.",
+            "",
+            "### On-close hook (votr daemon): hook process's first statement − closes_at",
+            "",
+            hook_table(votr_result, [1000 * s for s in spawn_s]),
+            "",
+            "The hook's own Python start-up (the floor row) is included in the hook figures; subtract it to get the "
+            "daemon's part.",
+            "",
+            "### Idle cost, once every poll is finalised",
+            "",
+            usage_table(results, plan.idle_window_s),
+            "",
+            "CPU from /proc/PID/stat (utime+stime of all threads, "
+            f"{1000 / os.sysconf('SC_CLK_TCK'):.0f} ms ticks) at the window's ends; max RSS is VmRSS sampled "
+            "each second; peak RSS is VmHWM at the end (the process's whole life, closes and hooks included). "
+            "The floor process idled through the votr daemon's window.",
+            *(["", "### Problems seen", "", *problems] if problems else []),
+        ]
+    )
+    print()
+    print(body)
+    if not args.no_write:
+        write_section(SECTION, body)
+
+
+if __name__ == "__main__":
+    main()
