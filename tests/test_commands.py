@@ -198,3 +198,15 @@ def test_colour_follows_the_terminal_and_no_color(monkeypatch: pytest.MonkeyPatc
     plain = ok("show", str(pid)).stdout
     assert "\x1b[32m" not in plain and "\x1b[34m" not in plain
     assert "█" in plain
+
+
+def test_event_details_are_json(home: Path) -> None:
+    import json
+
+    pid = make_poll()
+    ok("vote", str(pid), "pizza", "--voter", "ana")
+    ok("vote", str(pid), "sushi", "--voter", "ana")
+    conn = sqlite3.connect(home / "votr.db")
+    details = [json.loads(d) for (d,) in conn.execute("SELECT detail FROM events ORDER BY id")]
+    assert details[1:] == [{"option": "Pizza"}, {"option": "Sushi", "previous": "Pizza"}]
+    assert set(details[0]) == {"closes_at"}

@@ -7,8 +7,6 @@ import os
 import re
 import sqlite3
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -33,9 +31,11 @@ COMMANDS = {
 }
 
 
-@dataclass
 class Settings:
-    home: Path
+    """What the root command passes down: where the files live."""
+
+    def __init__(self, home: str) -> None:
+        self.home = home
 
 
 class VotrGroup(click.Group):
@@ -103,12 +103,12 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
 @click.option(
     "--home",
     envvar="VOTR_HOME",
-    type=click.Path(file_okay=True, dir_okay=True, path_type=Path),
+    type=click.Path(file_okay=True, dir_okay=True),
     help="Folder holding votr.db and queue.db [env: VOTR_HOME; default: ~/.local/share/votr].",
 )
 @click.version_option(__version__, "--version", prog_name="votr")
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None) -> None:
+def cli(ctx: click.Context, home: str | None) -> None:
     """Polls for the terminal, closed on time by a small local daemon.
 
     \b

@@ -12,7 +12,6 @@ import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from .errors import VotrError
 from .paths import DB_NAME
@@ -28,29 +27,33 @@ class StoreError(VotrError):
     """The files under the home folder cannot be used."""
 
 
-def file_mode(home: Path) -> int:
+Home = str | os.PathLike[str]
+
+
+def file_mode(home: Home) -> int:
     """0660 in a group-shared (setgid) folder, else 0600."""
     try:
-        shared = bool(home.stat().st_mode & stat.S_ISGID)
+        shared = bool(os.stat(home).st_mode & stat.S_ISGID)
     except OSError:
         shared = False
     return 0o660 if shared else 0o600
 
 
-def prepare_home(home: Path) -> None:
+def prepare_home(home: Home) -> None:
     """Make sure `home` is a folder we can write, creating it if missing."""
-    if home.exists() and not home.is_dir():
-        raise StoreError(f"home {str(home)!r} is not a folder")
-    if not home.exists():
+    home = os.fspath(home)
+    if os.path.exists(home) and not os.path.isdir(home):
+        raise StoreError(f"home {home!r} is not a folder")
+    if not os.path.exists(home):
         try:
-            home.mkdir(parents=True, mode=0o700)
+            os.makedirs(home, mode=0o700)
         except OSError as exc:
-            raise StoreError(f"cannot create home folder {str(home)!r}: {exc.strerror}") from None
+            raise StoreError(f"cannot create home folder {home!r}: {exc.strerror}") from None
     if not os.access(home, os.W_OK | os.X_OK):
-        raise StoreError(f"cannot write to home folder {str(home)!r}: permission denied")
+        raise StoreError(f"cannot write to home folder {home!r}: permission denied")
 
 
-def create_file(path: Path, mode: int) -> None:
+def create_file(path: Home, mode: int) -> None:
     """Create `path` empty with exactly `mode` (umask aside) unless it exists.
 
     SQLite gives its -wal and -shm files the mode of the database file, so
@@ -64,10 +67,10 @@ def create_file(path: Path, mode: int) -> None:
     os.chmod(path, mode)
 
 
-def connect(home: Path) -> sqlite3.Connection:
+def connect(home: Home) -> sqlite3.Connection:
     """Open `home`/votr.db, creating or migrating its schema when needed."""
     prepare_home(home)
-    path = home / DB_NAME
+    path = os.path.join(home, DB_NAME)
     create_file(path, file_mode(home))
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     conn.row_factory = sqlite3.Row
@@ -78,7 +81,7 @@ def connect(home: Path) -> sqlite3.Connection:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(f"{str(path)!r} is not a votr database ({exc}); move it away or use another --home") from None
+        raise StoreError(f"{path!r} is not a votr database ({exc}); move it away or use another --home") from None
     if app_id != APPLICATION_ID or version != SCHEMA_VERSION:
         try:
             _upgrade(conn, path)
@@ -88,23 +91,23 @@ def connect(home: Path) -> sqlite3.Connection:
     return conn
 
 
-def _check_ours(conn: sqlite3.Connection, path: Path) -> int:
+def _check_ours(conn: sqlite3.Connection, path: str) -> int:
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if app_id == 0 and version == 0:
         if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise StoreError(f"{str(path)!r} is not a votr database; move it away or use another --home")
+            raise StoreError(f"{path!r} is not a votr database; move it away or use another --home")
     elif app_id != APPLICATION_ID:
-        raise StoreError(f"{str(path)!r} is not a votr database; move it away or use another --home")
+        raise StoreError(f"{path!r} is not a votr database; move it away or use another --home")
     if version > SCHEMA_VERSION:
         raise StoreError(
-            f"{str(path)!r} was written by a newer votr (schema {version}, this votr knows "
+            f"{path!r} was written by a newer votr (schema {version}, this votr knows "
             f"{SCHEMA_VERSION}); upgrade votr"
         )
     return version
 
 
-def _upgrade(conn: sqlite3.Connection, path: Path) -> None:
+def _upgrade(conn: sqlite3.Connection, path: str) -> None:
     try:
         _check_ours(conn, path)
         # journal_mode cannot change inside a transaction; it persists in the file.
@@ -122,7 +125,7 @@ def _upgrade(conn: sqlite3.Connection, path: Path) -> None:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise
         raise StoreError(
-            f"{str(path)!r} is not a usable votr database ({exc}); move it away or use another --home"
+            f"{path!r} is not a usable votr database ({exc}); move it away or use another --home"
         ) from None
 
 

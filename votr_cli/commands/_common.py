@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
-import json
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -26,7 +23,7 @@ def poll_argument(f: F) -> F:
     return click.argument("poll", metavar="POLL")(f)  # type: ignore[return-value]
 
 
-def home_dir() -> Path:
+def home_dir() -> str:
     return click.get_current_context().find_root().obj.home
 
 
@@ -58,6 +55,8 @@ def now() -> datetime:
 
 
 def login_name() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -65,4 +64,6 @@ def login_name() -> str:
 
 
 def print_json(data: object) -> None:
+    import json
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))

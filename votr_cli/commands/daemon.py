@@ -42,8 +42,8 @@ def daemon(workers: int, on_close: str | None, log_file: Path | None, verbose: b
     if print_systemd_unit:
         from ..daemon.runner import systemd_unit
 
-        click.echo(systemd_unit(home_dir(), on_close, workers), nl=False)
+        click.echo(systemd_unit(Path(home_dir()), on_close, workers), nl=False)
         return
     from ..daemon.runner import run_daemon
 
-    run_daemon(home_dir(), workers, on_close, log_file, verbose)
+    run_daemon(Path(home_dir()), workers, on_close, log_file, verbose)

@@ -52,7 +52,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
     root = ctx.find_root()
     with ExitStack() as stack:
         if root.get_parameter_source("home") == ParameterSource.COMMANDLINE:
-            home = root.obj.home
+            home = Path(root.obj.home)
         else:
             home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="votr-demo-")))
         conn = store.connect(home)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .. import __version__
 from ..store import transaction
@@ -17,8 +17,7 @@ BEAT_EVERY_S = 2.0
 STALE_AFTER = timedelta(seconds=10)
 
 
-@dataclass(frozen=True)
-class DaemonInfo:
+class DaemonInfo(NamedTuple):
     pid: int
     host: str
     started_at: datetime

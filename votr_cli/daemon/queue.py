@@ -39,7 +39,8 @@ class VotrHuey(SqliteHuey):
     on_close: str | None = None
 
 
-def make_queue(home: Path) -> VotrHuey:
+def make_queue(home: store.Home) -> VotrHuey:
+    home = Path(home)
     path = home / QUEUE_NAME
     store.create_file(path, store.file_mode(home))
     huey = VotrHuey("votr", filename=str(path), results=False, utc=True, timeout=30)
@@ -69,7 +70,7 @@ def schedule_close(huey: VotrHuey, poll_id: int, ended_at: datetime, due: bool =
         huey.close_task.schedule(args=(poll_id, to_iso(ended_at)), eta=ended_at)
 
 
-def request_close(home: Path, poll_id: int, ended_at: datetime, due: bool = False) -> str | None:
+def request_close(home: store.Home, poll_id: int, ended_at: datetime, due: bool = False) -> str | None:
     """For the CLI: queue a close, or return why it could not (the daemon's start-up repairs it)."""
     import sqlite3
 
@@ -78,5 +79,5 @@ def request_close(home: Path, poll_id: int, ended_at: datetime, due: bool = Fals
         schedule_close(huey, poll_id, ended_at, due)
         huey.storage.close()
     except (OSError, sqlite3.Error) as exc:
-        return f"could not queue the close in {str(home / QUEUE_NAME)!r} ({exc}); `votr daemon` will on start"
+        return f"could not queue the close in {str(Path(home, QUEUE_NAME))!r} ({exc}); `votr daemon` will on start"
     return None
