@@ -346,3 +346,17 @@ def test_log_file_gets_the_same_lines(tmp_path: Path, home: Path, daemons: Calla
     lines = log_file.read_text().splitlines()
     assert lines == d.output().splitlines()
     assert any(f"closed poll {pid} " in line for line in lines)
+
+
+def test_sigterm_lets_a_running_task_finish(tmp_path: Path, home: Path, daemons: Callable[..., Daemon]) -> None:
+    script = tmp_path / "slow_hook.py"
+    done = tmp_path / "done"
+    script.write_text(f"import sys, time\nsys.stdin.read()\ntime.sleep(1.5)\nopen({str(done)!r}, 'w').write('ok')\n")
+    d = daemons("--on-close", f"{sys.executable} {script}")
+    pid = make_poll(closes_in="1s")
+    wait_for(lambda: f"on-close hook for poll {pid} started" in d.output(), 10, "the hook start")
+    asked = time.monotonic()
+    assert d.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - asked < 5
+    assert done.read_text() == "ok"
+    assert f"on-close hook for poll {pid} succeeded" in d.output()
