@@ -38,11 +38,13 @@ def refused(home: Path, args: list[str], message: str, status: int = 1) -> str:
         (["create", "Q", "-o", "  ", "-o", "Pizza"], "option 1 is empty"),
         (["create", "Q", "-o", "Pizza", "-o", "pizza "], "'pizza' is given twice (as 'Pizza' too)"),
         (["create", "Q", *[a for i in range(27) for a in ("-o", f"opt{i}")]], "at most 26 options (got 27)"),
-        (["create", "Q", *TWO, "--closes-in", "0"], "'0'"),
+        (["create", "Q", *TWO, "--closes-in", "0"], "can't read duration '0': use e.g. 90s"),
+        (["create", "\udcff", *TWO], "the title '\\xff' is not valid UTF-8 text"),
+        (["create", "Q", "-o", "ok", "-o", "\udcfe"], "option '\\xfe' is not valid UTF-8 text"),
         (["create", "Q", *TWO, "--closes-in", "0s"], "not in the future"),
         (["create", "Q", *TWO, "--closes-in", "-5m"], "not in the future"),
         (["create", "Q", *TWO, "--closes-in", "banana"], "can't read duration 'banana'"),
-        (["create", "Q", *TWO, "--closes-in", "99999d"], "'99999d'"),
+        (["create", "Q", *TWO, "--closes-in", "99999d"], "'99999d' is more than a year away"),
         (["create", "Q", *TWO, "--closes-in", "366d"], "more than a year away"),
         (["create", "Q", *TWO, "--closes-at", "2020-01-01 10:00"], "in the past"),
         (["create", "Q", *TWO, "--closes-at", "not a date"], "can't read date 'not a date'"),
@@ -62,7 +64,11 @@ def test_create_with_both_deadlines_is_a_usage_error(home: Path) -> None:
     [
         (["show", "99"], "no poll 99"),
         (["show", "abc"], "'abc' is not a poll number"),
-        (["show", "-1"], "'-1' is not a poll number"),
+        (["show", "-1"], "'-1' is not a poll or option number: they start at 1"),
+        (["vote", "1", "-1"], "'-1' is not a poll or option number: they start at 1"),
+        (["show", "99999999999999999999999"], "'99999999999999999999999' is not a poll number"),
+        (["vote", "1", "Pizza", "--voter", "\udcff"], "the voter name '\\xff' is not valid UTF-8 text"),
+        (["vote", "1", "\udcfe"], "choice '\\xfe' is not valid UTF-8 text"),
         (["show", "0"], "'0' is not a poll number"),
         (["vote", "99", "Pizza"], "no poll 99"),
         (["vote", "abc", "Pizza"], "'abc' is not a poll number"),
@@ -92,6 +98,7 @@ def test_poll_commands_refuse(home: Path, args: list[str], message: str) -> None
         (["show"], "Missing argument 'POLL'"),
         (["show", "1", "--jsn"], "No such option '--jsn'"),
         (["frobnicate"], "No such command 'frobnicate'"),
+        (["--home", "", "list"], "--home is empty: give a folder"),
     ],
 )
 def test_usage_errors_exit_2(home: Path, args: list[str], message: str) -> None:
@@ -147,9 +154,27 @@ def test_home_with_damaged_pages(home: Path) -> None:
     for offset in range(page, len(data)):  # keep the header page, scramble the rest
         data[offset] = (data[offset] * 7 + 13) % 256
     db.write_bytes(bytes(data))
+    damaged = db.read_bytes()
     result = run("show", "1")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+    assert db.read_bytes() == damaged
+
+
+def test_a_typo_in_a_poll_number_creates_no_store(home: Path) -> None:
+    for args in (["show", "abc"], ["close", "abc"], ["vote", "abc", "x"], ["extend", "abc", "--by", "1h"]):
+        assert run(*args).exit_code == 1
+    assert not home.exists()
+
+
+def test_error_messages_carry_no_escape_sequences(home: Path) -> None:
+    make_poll("\x1b[31mred", "blue")
+    line = refused(home, ["vote", "1", "green"], "poll 1 has no option 'green'")
+    assert "\x1b" not in line and "\\x1b[31mred" in line
+
+
+def test_daemon_log_file_in_a_missing_folder(home: Path, tmp_path: Path) -> None:
+    refused(home, ["daemon", "--log-file", str(tmp_path / "nope" / "x.log")], "cannot write the log file")
 
 
 def test_newer_schema_is_refused(home: Path) -> None:
@@ -157,7 +182,7 @@ def test_newer_schema_is_refused(home: Path) -> None:
     conn = sqlite3.connect(home / "votr.db")
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    refused(home, ["list"], "was written by a newer votr (schema 99, this votr knows 2); upgrade votr")
+    refused(home, ["list"], "was written by a newer votr (schema 99, this votr knows 3); upgrade votr")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere; test_installed covers it as another user")

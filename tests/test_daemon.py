@@ -265,7 +265,7 @@ def test_a_failing_hook_is_retried_and_blocks_no_close(
 
 
 def test_status_without_and_with_a_daemon(home: Path, daemons: Callable[..., Daemon]) -> None:
-    later = make_poll(title="Later", closes_in="2h")
+    make_poll(title="Later", closes_in="2h")
     sooner = make_poll(title="Sooner", closes_in="1h")
     s = status()
     assert s["daemon"]["running"] is False and s["daemon"]["pid"] is None
@@ -278,8 +278,7 @@ def test_status_without_and_with_a_daemon(home: Path, daemons: Callable[..., Dae
     assert from_iso(s["daemon"]["last_beat"]) >= from_iso(s["daemon"]["started_at"])
     text = ok("status").stdout
     assert f"daemon: running (pid {d.proc.pid}" in text and "pending closes: 2" in text
-    assert f"next: poll {sooner}: Sooner; closes in 59 minutes" in text
-    assert later
+    assert f"next: poll {sooner}: Sooner; closes in 1 hour (" in text
 
 
 def test_list_and_show_hint_when_no_daemon_runs(home: Path, daemons: Callable[..., Daemon]) -> None:
@@ -328,7 +327,7 @@ def test_print_systemd_unit(home: Path) -> None:
     unit = ok("daemon", "--print-systemd-unit", "--on-close", "notify-send done").stdout
     assert "[Service]" in unit and "KillSignal=SIGTERM" in unit
     exec_line = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
-    assert f"-m votr_cli --home {home} daemon --workers 2 --on-close 'notify-send done'" in exec_line
+    assert f'-m votr_cli --home {home} daemon --workers 2 --on-close "notify-send done"' in exec_line
     assert not (home / "daemon.lock").exists()
 
 
@@ -360,3 +359,92 @@ def test_sigterm_lets_a_running_task_finish(tmp_path: Path, home: Path, daemons:
     assert time.monotonic() - asked < 5
     assert done.read_text() == "ok"
     assert f"on-close hook for poll {pid} succeeded" in d.output()
+
+
+SLOW_HOOK = """
+import os, sys, time
+sys.stdin.read()
+time.sleep(float(sys.argv[1]))
+open(sys.argv[2], "a").write(os.environ["VOTR_POLL_ID"] + "\\n")
+"""
+
+
+def test_slow_hooks_never_hold_up_a_close(tmp_path: Path, home: Path, daemons: Callable[..., Daemon]) -> None:
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_HOOK)
+    done = tmp_path / "done"
+    daemons("--on-close", f"{sys.executable} {script} 4 {done}")
+    pids = [make_poll(title=f"P{i}", closes_in=f"{1 + i / 2}s") for i in range(3)]
+    wait_for(lambda: all(finalized(p) for p in pids), 10, "three closes")
+    # Each hook takes 4 s and they run one at a time; the closes did not wait for any of them.
+    assert not done.exists()
+    wait_for(lambda: done.exists() and len(done.read_text().split()) == 3, 20, "the three hooks")
+
+
+def test_a_hook_past_its_timeout_is_killed_and_finally_marked_failed(
+    tmp_path: Path, home: Path, daemons: Callable[..., Daemon]
+) -> None:
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_HOOK)
+    done = tmp_path / "done"
+    d = daemons("--on-close", f"{sys.executable} {script} 30 {done}", "--hook-timeout", "0.5")
+    pid = make_poll(closes_in="1s")
+
+    def state() -> str | None:
+        conn = sqlite3.connect(home / "votr.db")
+        try:
+            return conn.execute("SELECT hook_state FROM polls WHERE id = ?", (pid,)).fetchone()[0]
+        finally:
+            conn.close()
+
+    wait_for(lambda: state() == "failed", 20, "three timed-out tries")
+    assert d.output().count(f"on-close hook for poll {pid} timed out after 0.5 s") == 3
+    assert "giving up" in d.output()
+    assert not done.exists()
+
+
+def test_a_hook_lost_in_a_crash_runs_on_restart(tmp_path: Path, home: Path, daemons: Callable[..., Daemon]) -> None:
+    from votr_cli import polls, store
+    from votr_cli.timeparse import utcnow
+
+    pid = make_poll(closes_in="1s")
+    wait_past(poll(pid)["closes_at"])
+    # What a daemon killed right after finalising leaves: finalised, hook not yet run.
+    conn = store.connect(home)
+    done = polls.finalize(conn, pid, from_iso(poll(pid)["closes_at"]), utcnow, with_hook=True)
+    conn.close()
+    assert done.state == "finalized"
+    script = tmp_path / "hook.py"
+    script.write_text(HOOK)
+    out = tmp_path / "hook.out"
+    d = daemons("--on-close", f"{sys.executable} {script} {out} 0")
+    wait_for(lambda: out.exists() and "succeeded" in d.output(), 10, "the left-over hook")
+    assert "1 on-close hook(s) left over from before a crash" in d.output()
+    assert [json.loads(line)["env"]["VOTR_POLL_ID"] for line in out.read_text().splitlines()] == [str(pid)]
+
+
+def test_a_clean_restart_reschedules_nothing(home: Path, daemons: Callable[..., Daemon]) -> None:
+    first = daemons()
+    make_poll(closes_in="1h")
+    wait_for(lambda: not queue_empty(home), 10, "the close to reach the queue")
+    assert first.stop() == 0
+    again = daemons()
+    assert "0 overdue poll(s) closing now, 0 close(s) rescheduled" in again.output()
+
+
+def test_finalising_twice_is_harmless(home: Path) -> None:
+    from votr_cli import polls, store
+    from votr_cli.timeparse import utcnow
+
+    pid = make_poll(closes_in="1s")
+    ok("vote", str(pid), "pizza", "--voter", "ana")
+    deadline = from_iso(poll(pid)["closes_at"])
+    wait_past(poll(pid)["closes_at"])
+    conn = store.connect(home)
+    first = polls.finalize(conn, pid, deadline, utcnow)
+    second = polls.finalize(conn, pid, deadline, utcnow)
+    stale = polls.finalize(conn, pid, deadline.replace(year=2020), utcnow)
+    conn.close()
+    assert (first.state, second.state, stale.state) == ("finalized", "already finalized", "stale")
+    assert events(home, pid) == ["created", "voted", "closed"]
+    assert poll(pid)["finalized_at"] == polls.Poll.to_json(first.poll, utcnow())["finalized_at"]

@@ -57,6 +57,7 @@ def test_a_blank_home_migrates_to_the_pinned_schema(home: Path) -> None:
             "closed_by",
             "finalized_at",
             "result",
+            "hook_state",
         ],
     }
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
@@ -67,9 +68,10 @@ def test_an_older_schema_is_migrated_and_keeps_its_polls(home: Path) -> None:
     pid = make_poll()
     ok("vote", str(pid), "pizza", "--voter", "ana")
     conn = sqlite3.connect(home / "votr.db")
-    # Undo m002 as a votr of schema 1 would have left the file.
+    # Undo m002 and m003 as a votr of schema 1 would have left the file.
     conn.execute("DROP TABLE daemon")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm002_daemon'")
+    conn.execute("ALTER TABLE polls DROP COLUMN hook_state")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m002_daemon', 'm003_hook_state')")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

@@ -385,6 +385,8 @@ def test_describe_span(delta: timedelta, words: str) -> None:
             "closes in 1 hour 59 minutes (16:59 local)",
         ),
         (utc(2026, 11, 25, 17), None, BERLIN, "closes in 2 hours (18:00 local)"),
+        # Stored to the millisecond and read a moment later: still "2 hours".
+        (NOW + timedelta(hours=2, milliseconds=-1), None, UTC, "closes in 2 hours (16:59 local)"),
         # 23:30 UTC is already tomorrow in Berlin.
         (utc(2026, 11, 25, 23, 30), None, BERLIN, "closes in 8 hours 30 minutes (Nov 26 00:30 local)"),
         (utc(2026, 11, 25, 23, 30), None, UTC, "closes in 8 hours 30 minutes (23:30 local)"),

@@ -14,6 +14,7 @@ import click
 from . import __version__
 from .errors import UsageError, VotrError
 from .paths import resolve_home
+from .text import safe
 
 # name -> "module:attribute"; a command's module is imported only when it runs,
 # so `votr vote` never pays for rich, huey or sqlite-utils.
@@ -59,10 +60,8 @@ class VotrGroup(click.Group):
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except click.NoSuchOption as exc:
             if re.fullmatch(r"-\d+", exc.option_name):
-                # `votr show -1`: a poll number, not an option the user forgot.
-                click.echo(
-                    f"Error: {exc.option_name!r} is not a poll number: use the number `votr list` shows", err=True
-                )
+                # `votr show -1`: a number, not an option the user forgot.
+                click.echo(f"Error: {exc.option_name!r} is not a poll or option number: they start at 1", err=True)
                 sys.exit(1)
             _usage_error(exc)
         except click.UsageError as exc:
@@ -83,9 +82,10 @@ class VotrGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(safe(str(exc))) from None
         except VotrError as exc:
-            raise click.ClickException(str(exc)) from None
+            # Messages quote what the user typed or stored; escape it here, once.
+            raise click.ClickException(safe(str(exc))) from None
         except sqlite3.OperationalError as exc:
             raise click.ClickException(f"the poll store is unavailable ({exc}); try again") from None
         except sqlite3.DatabaseError as exc:
@@ -117,6 +117,9 @@ def cli(ctx: click.Context, home: str | None) -> None:
       votr vote 1 pizza
       votr show 1
     """
+    if home is not None and not home.strip():
+        # An empty --home (say, an unset variable in a script) must not mean the real home.
+        raise click.UsageError("--home is empty: give a folder")
     ctx.obj = Settings(home=resolve_home(home))
 
 

@@ -73,6 +73,14 @@ def m002_daemon(db: Database) -> None:
     )
 
 
+@steps()
+def m003_hook_state(db: Database) -> None:
+    # NULL: no hook to run; 'pending' from finalising until the hook succeeds
+    # ('done') or runs out of tries ('failed'). Kept here, not only in the
+    # queue, so a crash between finalising and the hook loses no hook.
+    db.execute("ALTER TABLE polls ADD COLUMN hook_state TEXT")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending step inside the caller's transaction."""
     steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

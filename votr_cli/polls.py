@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from .errors import VotrError
 from .store import transaction
+from .text import require_utf8
 from .timeparse import from_iso, remaining_phrase, to_iso
 
 MAX_TITLE = 200
@@ -101,7 +102,7 @@ class VoteOutcome(NamedTuple):
 def parse_poll_id(text: str) -> int:
     """A poll's number as the user typed it (`7` or `#7`)."""
     raw = text.strip().removeprefix("#")
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) < 2**63:
         raise VotrError(f"{text!r} is not a poll number: use the number `votr list` shows, e.g. 3")
     return int(raw)
 
@@ -133,7 +134,7 @@ def _check_deadline(closes_at: datetime, now: datetime) -> None:
 
 
 def _clean_title(title: str) -> str:
-    title = title.strip()
+    title = require_utf8(title, "the title").strip()
     if not title:
         raise VotrError("the title is empty: give the poll a question, e.g. 'Lunch?'")
     if len(title) > MAX_TITLE:
@@ -142,7 +143,7 @@ def _clean_title(title: str) -> str:
 
 
 def _clean_options(names: Sequence[str]) -> list[str]:
-    cleaned = [n.strip() for n in names]
+    cleaned = [require_utf8(n, "option").strip() for n in names]
     if len(cleaned) < 2:
         raise VotrError(f"a poll needs at least 2 options (got {len(cleaned)}): add -o OPTION for each")
     if len(cleaned) > MAX_OPTIONS:
@@ -161,7 +162,7 @@ def _clean_options(names: Sequence[str]) -> list[str]:
 
 
 def clean_voter(voter: str) -> str:
-    voter = voter.strip()
+    voter = require_utf8(voter, "the voter name").strip()
     if not voter:
         raise VotrError("the voter name is empty")
     if len(voter) > MAX_VOTER:
@@ -176,8 +177,12 @@ def create_poll(
     names = _clean_options(options)
     _check_deadline(closes_at, now)
     with transaction(conn):
+        # A deleted poll's number is never given out again: the event log still speaks of it.
         poll_id = conn.execute(
-            "INSERT INTO polls (title, created_at, created_by, closes_at) VALUES (?, ?, ?, ?)",
+            """INSERT INTO polls (id, title, created_at, created_by, closes_at) VALUES (
+                 (SELECT coalesce(max(m), 0) + 1 FROM
+                   (SELECT max(id) AS m FROM polls UNION ALL SELECT max(poll_id) FROM events)),
+                 ?, ?, ?, ?)""",
             (title, to_iso(now), creator, to_iso(closes_at)),
         ).lastrowid
         assert poll_id is not None
@@ -250,7 +255,7 @@ def closed_message(poll: Poll, now: datetime) -> str:
 
 def find_option(poll: Poll, choice: str) -> Option:
     """A name (case-insensitive) wins over a number, so an option named '2' is chosen by name."""
-    wanted = choice.strip().casefold()
+    wanted = require_utf8(choice, "choice").strip().casefold()
     for option in poll.options:
         if option.name.casefold() == wanted:
             return option
@@ -295,9 +300,10 @@ def vote(conn: sqlite3.Connection, poll_id: int, choice: str, voter: str, clock:
     return VoteOutcome(poll, poll.options[option.number - 1], previous, voter)
 
 
-def close_poll(conn: sqlite3.Connection, poll_id: int, actor: str, now: datetime) -> Poll:
+def close_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock) -> Poll:
     """Stop voting now; finalising (the `closed` event, the hook) is the daemon's job."""
     with transaction(conn):
+        now = clock()  # under the write lock, so no ballot lands after closed_at
         poll = get_poll(conn, poll_id)
         if not poll.is_open(now):
             raise PollClosed(f"poll {poll_id} is already closed: {closed_message(poll, now)}")
@@ -309,7 +315,7 @@ def extend_poll(
     conn: sqlite3.Connection,
     poll_id: int,
     actor: str,
-    now: datetime,
+    clock: Clock,
     by: timedelta | None = None,
     to: datetime | None = None,
 ) -> tuple[Poll, bool]:
@@ -319,6 +325,7 @@ def extend_poll(
     if by is not None and by <= timedelta(0):
         raise VotrError("--by must be a positive duration, e.g. 30m")
     with transaction(conn):
+        now = clock()
         poll = get_poll(conn, poll_id)
         new_deadline = to if to is not None else max(poll.closes_at, now) + by  # type: ignore[operator]
         if new_deadline <= now:
@@ -328,7 +335,7 @@ def extend_poll(
         reopened = not poll.is_open(now)
         conn.execute(
             """UPDATE polls SET closes_at = ?, closed_at = NULL, closed_by = NULL,
-               finalized_at = NULL, result = NULL WHERE id = ?""",
+               finalized_at = NULL, result = NULL, hook_state = NULL WHERE id = ?""",
             (to_iso(new_deadline), poll_id),
         )
         _event(
@@ -350,7 +357,9 @@ class Finalised(NamedTuple):
     poll: Poll | None = None
 
 
-def finalize(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, clock: Clock) -> Finalised:
+def finalize(
+    conn: sqlite3.Connection, poll_id: int, ended_at: datetime, clock: Clock, with_hook: bool = False
+) -> Finalised:
     """Freeze the result of the closing that ended voting at `ended_at`, once.
 
     `ended_at` names the closing a task was made for: the deadline, or the
@@ -375,8 +384,14 @@ def finalize(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, clock: 
         winners = [o.name for o in poll.leaders]
         result = {"total_votes": poll.total_votes, "options": [[o.name, o.votes] for o in poll.options]}
         conn.execute(
-            "UPDATE polls SET closed_at = ?, finalized_at = ?, result = ? WHERE id = ?",
-            (to_iso(ended), to_iso(now), json.dumps(result | {"winners": winners}), poll_id),
+            "UPDATE polls SET closed_at = ?, finalized_at = ?, result = ?, hook_state = ? WHERE id = ?",
+            (
+                to_iso(ended),
+                to_iso(now),
+                json.dumps(result | {"winners": winners}),
+                "pending" if with_hook else None,
+                poll_id,
+            ),
         )
         _event(
             conn,
@@ -391,6 +406,21 @@ def finalize(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, clock: 
         return Finalised("finalized", get_poll(conn, poll_id))
 
 
+def set_hook_state(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, state: str) -> None:
+    """Record how the hook of one closing went; a reopened poll's old closing is left alone."""
+    with transaction(conn):
+        conn.execute(
+            "UPDATE polls SET hook_state = ? WHERE id = ? AND closed_at = ? AND hook_state IS NOT NULL",
+            (state, poll_id, to_iso(ended_at)),
+        )
+
+
+def hooks_pending(conn: sqlite3.Connection) -> list[tuple[int, datetime]]:
+    """(poll, closing) pairs finalised whose hook has neither succeeded nor given up."""
+    rows = conn.execute("SELECT id, closed_at FROM polls WHERE hook_state = 'pending' ORDER BY closed_at").fetchall()
+    return [(r["id"], from_iso(r["closed_at"])) for r in rows]
+
+
 def awaiting_close(conn: sqlite3.Connection) -> list[Poll]:
     """Polls not finalised yet (open ones and overdue ones), the next to end first."""
     rows = conn.execute(
@@ -399,8 +429,9 @@ def awaiting_close(conn: sqlite3.Connection) -> list[Poll]:
     return _load(conn, rows)
 
 
-def delete_poll(conn: sqlite3.Connection, poll_id: int, actor: str, now: datetime) -> Poll:
+def delete_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock) -> Poll:
     with transaction(conn):
+        now = clock()
         poll = get_poll(conn, poll_id)
         conn.execute("DELETE FROM polls WHERE id = ?", (poll_id,))
         _event(conn, poll_id, "deleted", actor, now, title=poll.title, total_votes=poll.total_votes)

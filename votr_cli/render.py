@@ -6,24 +6,15 @@ Rich is imported inside the functions that draw, so the plain-text paths
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .polls import Poll
+from .text import safe
 from .timeparse import remaining_phrase
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
-
-# C0 and C1 controls and DEL: an escape sequence hidden in a title must not
-# reach the terminal as one.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def safe(text: str) -> str:
-    """`text` with control characters shown as visible escapes (invariant 6)."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def status_line(poll: Poll, now: datetime) -> str:

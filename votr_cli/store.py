@@ -19,7 +19,7 @@ from .paths import DB_NAME
 # 'votr' in ASCII: marks a database as ours, so a stranger's votr.db is refused
 # rather than migrated into.
 APPLICATION_ID = 0x766F7472
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -101,8 +101,7 @@ def _check_ours(conn: sqlite3.Connection, path: str) -> int:
         raise StoreError(f"{path!r} is not a votr database; move it away or use another --home")
     if version > SCHEMA_VERSION:
         raise StoreError(
-            f"{path!r} was written by a newer votr (schema {version}, this votr knows "
-            f"{SCHEMA_VERSION}); upgrade votr"
+            f"{path!r} was written by a newer votr (schema {version}, this votr knows {SCHEMA_VERSION}); upgrade votr"
         )
     return version
 

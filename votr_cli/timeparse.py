@@ -257,7 +257,10 @@ def remaining_phrase(
         if local.date() != today:
             year = f" {local.year}" if local.year != today.year else ""
             when = f"{_MONTHS[local.month - 1]} {local.day}{year} {when}"
-        return f"closes in {describe_span(closes_at - now)} ({when} local)"
+        # Whole seconds first: a deadline 2 h out, stored to the millisecond and
+        # read a moment later, is "2 hours", not "1 hour 59 minutes".
+        left = timedelta(seconds=round((closes_at - now).total_seconds()))
+        return f"closes in {describe_span(left)} ({when} local)"
     ago = now - (closed_at or closes_at)
     if ago < timedelta(seconds=1):
         return "closed just now"

@@ -16,10 +16,12 @@ def close(poll: str, json_: bool) -> None:
       votr close 3
     """
     from .. import polls
-    from ..render import safe, status_line
+    from ..render import status_line
+    from ..text import safe
 
+    poll_id = polls.parse_poll_id(poll)
+    closed = polls.close_poll(open_store(), poll_id, login_name(), now)
     at = now()
-    closed = polls.close_poll(open_store(), polls.parse_poll_id(poll), login_name(), at)
     assert closed.closed_at is not None
     request_close(closed.id, closed.closed_at, due=True)
     if json_:

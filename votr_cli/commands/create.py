@@ -45,7 +45,7 @@ def create(title: str, options: tuple[str, ...], closes_in: str | None, closes_a
     if json_:
         print_json(poll.to_json(started))
         return
-    from ..render import safe
+    from ..text import safe
 
     phrase = timeparse.remaining_phrase(poll.closes_at, started)
     click.echo(f"Created poll {poll.id}: {safe(poll.title)} with {len(poll.options)} options; {phrase}")

@@ -15,10 +15,25 @@ from ._common import home_dir
     help="Run COMMAND when a poll closes: the poll's JSON on stdin; VOTR_POLL_ID, VOTR_POLL_TITLE and "
     "VOTR_WINNERS (a JSON array) in its environment. Split like a shell would, never run by one.",
 )
+@click.option(
+    "--hook-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    metavar="SECONDS",
+    help="How long the on-close command may run before it is killed (and tried again).",
+)
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Also log to this file.")
 @click.option("--verbose", is_flag=True, help="Log Huey's own messages too.")
 @click.option("--print-systemd-unit", is_flag=True, help="Print a systemd user unit that runs this daemon, and exit.")
-def daemon(workers: int, on_close: str | None, log_file: Path | None, verbose: bool, print_systemd_unit: bool) -> None:
+def daemon(
+    workers: int,
+    on_close: str | None,
+    hook_timeout: float,
+    log_file: Path | None,
+    verbose: bool,
+    print_systemd_unit: bool,
+) -> None:
     """Run the daemon in the foreground: it finalises every poll at its deadline.
 
     One daemon per home. On start it finalises polls that closed while it was
@@ -46,4 +61,4 @@ def daemon(workers: int, on_close: str | None, log_file: Path | None, verbose: b
         return
     from ..daemon.runner import run_daemon
 
-    run_daemon(Path(home_dir()), workers, on_close, log_file, verbose)
+    run_daemon(Path(home_dir()), workers, on_close, log_file, verbose, hook_timeout)

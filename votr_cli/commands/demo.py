@@ -66,7 +66,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
             )
             stack.callback(_stop, daemon)
             _wait_for(lambda: daemon.poll() is None and live_daemon(conn, now()) is not None, 15, "the daemon start")
-            console.print(f"Started the daemon (pid {daemon.pid}) in {home}")
+            console.print(f"Started the daemon (pid {daemon.pid}) in {home}", markup=False)
         at = now()
         poll = polls.create_poll(
             conn, "Lunch?", ["Pizza", "Sushi", "Tacos"], at + timedelta(seconds=seconds), at, "demo"
@@ -74,7 +74,9 @@ def demo(ctx: click.Context, seconds: float) -> None:
         problem = request_close(home, poll.id, poll.closes_at)
         if problem:
             raise VotrError(problem)
-        console.print(f"Created poll {poll.id}: Lunch?, closing in {seconds:g} seconds; 12 people vote meanwhile.")
+        console.print(
+            f"Created poll {poll.id}: Lunch?, closing in {seconds:g} seconds; 12 people vote meanwhile.", markup=False
+        )
         spacing = seconds * 0.6 / len(VOTES)
 
         def finalised() -> bool:
@@ -105,7 +107,9 @@ def demo(ctx: click.Context, seconds: float) -> None:
             print_poll(final, now())
         late_ms = (final.finalized_at - final.closes_at).total_seconds() * 1000
         winners = " and ".join(o.name for o in final.leaders) or "nobody"
-        console.print(f"Winner: {winners}. The daemon finalised the poll {late_ms:.0f} ms after its deadline.")
+        console.print(
+            f"Winner: {winners}. The daemon finalised the poll {late_ms:.0f} ms after its deadline.", markup=False
+        )
 
 
 def _stop(daemon: subprocess.Popen) -> None:

@@ -22,18 +22,17 @@ def extend(poll: str, by: str | None, to: str | None, json_: bool) -> None:
       votr extend 3 --to 18:00
     """
     from .. import polls, timeparse
-    from ..render import safe
+    from ..text import safe
 
     if (by is None) == (to is None):
         raise UsageError("give one of --by DURATION or --to WHEN")
-    at = now()
     poll_id = polls.parse_poll_id(poll)
     if by is not None:
-        moved, reopened = polls.extend_poll(open_store(), poll_id, login_name(), at, by=timeparse.parse_duration(by))
+        moved, reopened = polls.extend_poll(open_store(), poll_id, login_name(), now, by=timeparse.parse_duration(by))
     else:
-        moved, reopened = polls.extend_poll(
-            open_store(), poll_id, login_name(), at, to=timeparse.parse_when(to or "", at)
-        )
+        when = timeparse.parse_when(to or "", now())
+        moved, reopened = polls.extend_poll(open_store(), poll_id, login_name(), now, to=when)
+    at = now()
     request_close(moved.id, moved.closes_at)
     if json_:
         print_json(moved.to_json(at))

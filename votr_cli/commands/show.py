@@ -18,8 +18,9 @@ def show(poll: str, json_: bool) -> None:
     """
     from .. import polls
 
+    poll_id = polls.parse_poll_id(poll)  # before opening: a typo must not create a store
     conn = open_store()
-    found = polls.get_poll(conn, polls.parse_poll_id(poll))
+    found = polls.get_poll(conn, poll_id)
     at = now()
     if json_:
         print_json(found.to_json(at))

@@ -17,7 +17,7 @@ def status(json_: bool) -> None:
     """
     from .. import polls
     from ..daemon.heartbeat import live_daemon
-    from ..render import safe
+    from ..text import safe
     from ..timeparse import describe_span, remaining_phrase, to_iso
 
     conn = open_store()

@@ -21,7 +21,7 @@ def vote(poll: str, choice: str, voter: str | None, json_: bool) -> None:
       votr vote 3 2 --voter alice
     """
     from .. import polls
-    from ..render import safe
+    from ..text import safe
     from ..timeparse import remaining_phrase, utcnow
 
     poll_id = polls.parse_poll_id(poll)

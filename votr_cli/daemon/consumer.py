@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
+from datetime import UTC, datetime
 
 from huey.api import Task
 from huey.consumer import Consumer, Scheduler, Worker
 from huey.signals import SIGNAL_ERROR, SIGNAL_SCHEDULED
 
-from .queue import VotrHuey, log
+from .queue import VotrHuey, log, mark_hook
 from .tasks import HookFailed
 
 IDLE_CHECK_S = 0.2  # how soon an idle worker sees a task the CLI queued
@@ -42,7 +44,12 @@ class VotrWorker(Worker):
             if self.wake.wait(IDLE_CHECK_S):
                 self.wake.clear()
                 return
-            version = self._data_version()
+            try:
+                version = self._data_version()
+            except Exception:  # a locked or briefly unreadable queue must not kill the worker
+                log.exception("cannot read the queue; trying again")
+                self.stop_flag.wait(1)
+                return
             if version != self._seen_version:
                 self._seen_version = version
                 return
@@ -61,16 +68,25 @@ class VotrScheduler(Scheduler):
 
     def loop(self, now: object = None) -> None:
         self.wake.clear()
-        next_ts = self._next_eta()
-        # Huey stores an eta as naive UTC turned into a float the way a naive
-        # datetime is (as local time); convert "now" the same way to compare.
-        now_ts = self.huey._get_timestamp().timestamp()
-        if next_ts is not None and next_ts <= now_ts:
-            for task in self.huey.read_schedule():
-                self.huey.enqueue(task)
-            self.work.set()
+        try:
+            next_ts = self._next_eta()
+            # Huey stores an eta as naive UTC turned into a float the way a
+            # naive datetime is (as local time); read "now" the same way to compare.
+            if next_ts is not None and next_ts <= self.huey._get_timestamp().timestamp():
+                for task in self.huey.read_schedule():
+                    self.huey.enqueue(task)
+                self.work.set()
+                return
+        except Exception:  # as the stock scheduler does: log, and try again shortly
+            log.exception("cannot read the schedule; trying again")
+            self.stop_flag.wait(1)
             return
-        timeout = self.max_sleep if next_ts is None else min(next_ts - now_ts, self.max_sleep)
+        timeout = self.max_sleep
+        if next_ts is not None:
+            # Sleep by real UTC, so a daylight-saving change in the local zone
+            # does not stretch the wait.
+            due = datetime.fromtimestamp(next_ts).replace(tzinfo=UTC).timestamp()
+            timeout = min(max(due - time.time(), 0.0), self.max_sleep)
         self.wake.wait(timeout)
 
 
@@ -103,6 +119,8 @@ class VotrConsumer(Consumer):
                 log.warning("%s; %s", exc, then)
             else:
                 log.error("task %s failed; %s", task, then, exc_info=exc)
+            if type(task).__name__ == "run_hook" and not task.retries:
+                mark_hook(huey.home, *task.args, "failed")
 
     def _create_worker(self) -> VotrWorker:
         worker = super()._create_worker()

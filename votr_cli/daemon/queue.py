@@ -7,15 +7,17 @@ the same names (Huey finds a task by `module.name`).
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from pathlib import Path
 
 from huey import SqliteHuey
+from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
-from .. import store
+from .. import polls, store
 from ..paths import QUEUE_NAME
-from ..timeparse import to_iso
+from ..timeparse import from_iso, to_iso
 from . import tasks
 
 log = logging.getLogger("votr.daemon")
@@ -37,6 +39,9 @@ class VotrHuey(SqliteHuey):
     storage_class = QueueStorage
     home: Path
     on_close: str | None = None
+    hook_timeout: float = tasks.HOOK_TIMEOUT_S
+    # Hooks may use all workers but one, so a slow hook never holds up a close.
+    hook_slots: threading.BoundedSemaphore = threading.BoundedSemaphore(1)
 
 
 def make_queue(home: store.Home) -> VotrHuey:
@@ -46,20 +51,35 @@ def make_queue(home: store.Home) -> VotrHuey:
     huey = VotrHuey("votr", filename=str(path), results=False, utc=True, timeout=30)
     huey.home = home
 
-    # Thin closures: the task names stay fixed while the home comes from this instance.
+    # Thin closures: the task names stay fixed while the home and the hook come from this instance.
     def close_poll(poll_id: int, ended_at: str) -> None:
-        if tasks.close_poll(huey.home, poll_id, ended_at) is not None and huey.on_close:
+        if tasks.close_poll(huey.home, poll_id, ended_at, with_hook=bool(huey.on_close)) is not None:
             huey.hook_task(poll_id, ended_at)
 
     def run_hook(poll_id: int, ended_at: str) -> None:
-        if huey.on_close:
-            tasks.run_hook(huey.home, huey.on_close, poll_id, ended_at)
+        if not huey.on_close:
+            return
+        if not huey.hook_slots.acquire(blocking=False):
+            raise RetryTask(delay=0.25)  # all hook slots busy: leave this worker to closes
+        try:
+            tasks.run_hook(huey.home, huey.on_close, poll_id, ended_at, huey.hook_timeout)
+        finally:
+            huey.hook_slots.release()
+        mark_hook(huey.home, poll_id, ended_at, "done")
 
     huey.close_task = huey.task(name="close_poll", priority=CLOSE_PRIORITY, retries=3, retry_delay=1)(close_poll)
     huey.hook_task = huey.task(name="run_hook", priority=HOOK_PRIORITY, retries=2, retry_delay=1, retry_backoff=2)(
         run_hook
     )
     return huey
+
+
+def mark_hook(home: store.Home, poll_id: int, ended_at: str, state: str) -> None:
+    conn = store.connect(home)
+    try:
+        polls.set_hook_state(conn, poll_id, from_iso(ended_at), state)
+    finally:
+        conn.close()
 
 
 def schedule_close(huey: VotrHuey, poll_id: int, ended_at: datetime, due: bool = False) -> None:

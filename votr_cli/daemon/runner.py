@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from .. import polls, store
@@ -20,6 +21,7 @@ from .queue import VotrHuey, make_queue, schedule_close
 log = logging.getLogger("votr.daemon")
 
 LOCK_NAME = "daemon.lock"
+RECONCILE_EVERY_S = 30.0
 SHUTDOWN_GRACE_S = 4.0  # SIGTERM must end the daemon within 5 s
 
 
@@ -56,7 +58,10 @@ def setup_logging(log_file: Path | None, verbose: bool) -> None:
     fmt = logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file is not None:
-        handlers.append(logging.FileHandler(log_file))
+        try:
+            handlers.append(logging.FileHandler(log_file))
+        except OSError as exc:
+            raise VotrError(f"cannot write the log file {str(log_file)!r}: {exc.strerror}") from None
     root = logging.getLogger()
     for handler in handlers:
         handler.setFormatter(fmt)
@@ -66,16 +71,20 @@ def setup_logging(log_file: Path | None, verbose: bool) -> None:
     logging.getLogger("huey").addFilter(_OneLineErrors())
 
 
+def _queued(huey: VotrHuey, name: str) -> set[tuple[int, str]]:
+    return {
+        (task.args[0], task.args[1])
+        for task in [*huey.pending(), *huey.scheduled()]
+        if type(task).__name__ == name and len(task.args) == 2
+    }
+
+
 def reconcile(huey: VotrHuey, conn: sqlite3.Connection) -> tuple[int, int]:
     """Invariant 3: finalise what is overdue now; give every open poll a pending close.
 
     Returns (overdue polls queued now, open polls that had lost their task).
     """
-    queued = {
-        (task.args[0], task.args[1])
-        for task in [*huey.pending(), *huey.scheduled()]
-        if type(task).__name__ == "close_poll" and len(task.args) == 2
-    }
+    queued = _queued(huey, "close_poll")
     now = utcnow()
     overdue = missing = 0
     for poll in polls.awaiting_close(conn):
@@ -87,6 +96,17 @@ def reconcile(huey: VotrHuey, conn: sqlite3.Connection) -> tuple[int, int]:
             schedule_close(huey, poll.id, poll.closes_at)
             missing += 1
     return overdue, missing
+
+
+def requeue_hooks(huey: VotrHuey, conn: sqlite3.Connection) -> int:
+    """Hooks of closings finalised before a crash, and not yet run: run them now."""
+    if not huey.on_close:
+        return 0
+    queued = _queued(huey, "run_hook")
+    missing = [(pid, to_iso(ended)) for pid, ended in polls.hooks_pending(conn) if (pid, to_iso(ended)) not in queued]
+    for pid, ended in missing:
+        huey.hook_task(pid, ended)
+    return len(missing)
 
 
 def _open_queue(home: Path) -> VotrHuey:
@@ -101,28 +121,49 @@ def _open_queue(home: Path) -> VotrHuey:
         return make_queue(home)
 
 
-def _beat_until(stop: threading.Event, home: Path, started_at: object) -> None:
+def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at: datetime) -> None:
+    """The heartbeat every few seconds; every half minute, reconcile again.
+
+    Reconciling only at start would leave a poll unclosed until the next
+    restart if the CLI could not write its task to the queue.
+    """
     conn = store.connect(home)
+    next_reconcile = time.monotonic() + RECONCILE_EVERY_S
     try:
         while not stop.wait(heartbeat.BEAT_EVERY_S):
             try:
-                heartbeat.beat(conn, utcnow(), started_at)  # type: ignore[arg-type]
+                heartbeat.beat(conn, utcnow(), started_at)
+                if time.monotonic() >= next_reconcile:
+                    next_reconcile = time.monotonic() + RECONCILE_EVERY_S
+                    overdue, missing = reconcile(huey, conn)
+                    if overdue or missing:
+                        log.warning("found %s overdue poll(s) and %s lost close(s); queued them", overdue, missing)
             except sqlite3.Error as exc:
-                log.warning("heartbeat not written: %s", exc)
+                log.warning("housekeeping failed this time: %s", exc)
     finally:
         conn.close()
 
 
-def run_daemon(home: Path, workers: int, on_close: str | None, log_file: Path | None, verbose: bool = False) -> None:
+def run_daemon(
+    home: Path,
+    workers: int,
+    on_close: str | None,
+    log_file: Path | None,
+    verbose: bool = False,
+    hook_timeout: float = tasks.HOOK_TIMEOUT_S,
+) -> None:
     from .consumer import VotrConsumer
 
+    setup_logging(log_file, verbose)
     conn = store.connect(home)
     lock_fd = take_lock(home)
-    setup_logging(log_file, verbose)
     started_at = utcnow()
     huey = _open_queue(home)
     huey.on_close = on_close
+    huey.hook_timeout = hook_timeout
+    huey.hook_slots = threading.BoundedSemaphore(max(1, workers - 1))
     overdue, missing = reconcile(huey, conn)
+    hooks = requeue_hooks(huey, conn)
     heartbeat.beat(conn, started_at, started_at)
     log.info(
         "votr daemon started: pid %s, home %s, %s worker(s); %s overdue poll(s) closing now, %s close(s) rescheduled",
@@ -132,8 +173,12 @@ def run_daemon(home: Path, workers: int, on_close: str | None, log_file: Path | 
         overdue,
         missing,
     )
+    if hooks:
+        log.info("%s on-close hook(s) left over from before a crash: running them now", hooks)
     stop_beat = threading.Event()
-    beater = threading.Thread(target=_beat_until, args=(stop_beat, home, started_at), name="heartbeat", daemon=True)
+    beater = threading.Thread(
+        target=_housekeeping, args=(stop_beat, home, huey, started_at), name="housekeeping", daemon=True
+    )
     beater.start()
     consumer = VotrConsumer(
         huey, workers=workers, worker_type="thread", shutdown_timeout=SHUTDOWN_GRACE_S, initial_delay=0.05
@@ -151,8 +196,6 @@ def run_daemon(home: Path, workers: int, on_close: str | None, log_file: Path | 
 
 
 def systemd_unit(home: Path, on_close: str | None, workers: int) -> str:
-    import shlex
-
     args = [sys.executable, "-m", "votr_cli", "--home", str(home.resolve()), "daemon", "--workers", str(workers)]
     if on_close:
         args += ["--on-close", on_close]
@@ -160,7 +203,7 @@ def systemd_unit(home: Path, on_close: str | None, workers: int) -> str:
 Description=votr daemon: closes polls at their deadlines ({home})
 
 [Service]
-ExecStart={shlex.join(args)}
+ExecStart={" ".join(_systemd_quote(a) for a in args)}
 # votr stops gracefully on SIGTERM, finishing a running close.
 KillSignal=SIGTERM
 TimeoutStopSec=10
@@ -171,3 +214,11 @@ UMask=0007
 [Install]
 WantedBy=default.target
 """
+
+
+def _systemd_quote(arg: str) -> str:
+    """One ExecStart word: systemd expands % and $ and splits on blanks, with C-style quoting."""
+    escaped = arg.replace("%", "%%").replace("$", "$$")
+    if escaped and all(c.isalnum() or c in "-_./=:,+@" for c in escaped):
+        return escaped
+    return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'

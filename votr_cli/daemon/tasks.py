@@ -9,7 +9,9 @@ import json
 import logging
 import os
 import shlex
+import signal
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -25,13 +27,13 @@ class HookFailed(Exception):
     """The operator's on-close command failed; Huey retries the hook task."""
 
 
-def close_poll(home: Path, poll_id: int, ended_at: str) -> polls.Poll | None:
+def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False) -> polls.Poll | None:
     """Finalise one closing; the poll when this call finalised it (so its hook runs), else None."""
     from huey.exceptions import RetryTask
 
     conn = store.connect(home)
     try:
-        done = polls.finalize(conn, poll_id, from_iso(ended_at), utcnow)
+        done = polls.finalize(conn, poll_id, from_iso(ended_at), utcnow, with_hook)
     finally:
         conn.close()
     if done.state == "not due":
@@ -60,7 +62,7 @@ _running: set[subprocess.Popen] = set()
 _running_lock = threading.Lock()
 
 
-def run_hook(home: Path, command: str, poll_id: int, ended_at: str) -> None:
+def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: float = HOOK_TIMEOUT_S) -> None:
     """Run the operator's command with the poll's JSON on stdin; never through a shell."""
     conn = store.connect(home)
     try:
@@ -81,38 +83,56 @@ def run_hook(home: Path, command: str, poll_id: int, ended_at: str) -> None:
         VOTR_WINNERS=json.dumps(data["leaders"], ensure_ascii=False),
     )
     log.info("on-close hook for poll %s started", poll.id)
-    try:
-        proc = subprocess.Popen(
-            shlex.split(command),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise HookFailed(f"on-close hook for poll {poll.id} could not start: {exc}") from None
-    with _running_lock:
-        _running.add(proc)
-    try:
-        _out, err = proc.communicate(json.dumps(data, ensure_ascii=False), timeout=HOOK_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise HookFailed(f"on-close hook for poll {poll.id} timed out after {HOOK_TIMEOUT_S} s") from None
-    finally:
+    # stderr goes to a file, not a pipe: a hook that leaves a background child
+    # holding a pipe open must not keep us waiting after it has exited.
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                shlex.split(command),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise HookFailed(f"on-close hook for poll {poll.id} could not start: {exc}") from None
         with _running_lock:
-            _running.discard(proc)
-    if proc.returncode != 0:
-        last = err.strip().splitlines()[-1:] if err else []
-        said = f": {last[0][:200]}" if last else ""
-        raise HookFailed(f"on-close hook for poll {poll.id} exited with status {proc.returncode}{said}")
+            _running.add(proc)
+        try:
+            assert proc.stdin is not None
+            try:
+                proc.stdin.write(json.dumps(data, ensure_ascii=False).encode())
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass  # the hook does not read its stdin; that is its business
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _kill(proc)
+                proc.wait()
+                raise HookFailed(f"on-close hook for poll {poll.id} timed out after {timeout:g} s") from None
+        finally:
+            with _running_lock:
+                _running.discard(proc)
+        if proc.returncode != 0:
+            err.seek(0)
+            last = err.read().decode(errors="replace").strip().splitlines()[-1:]
+            said = f": {last[0][:200]}" if last else ""
+            raise HookFailed(f"on-close hook for poll {poll.id} exited with status {proc.returncode}{said}")
     log.info("on-close hook for poll %s succeeded", poll.id)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """The hook and anything it started: it leads its own process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def kill_running_hooks() -> None:
     """On shutdown: a hook still running past the grace period is stopped, not orphaned."""
     with _running_lock:
         for proc in _running:
-            proc.kill()
+            _kill(proc)
