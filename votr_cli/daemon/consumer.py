@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from huey.api import Task
@@ -93,6 +94,7 @@ class VotrScheduler(Scheduler):
 class VotrConsumer(Consumer):
     worker_class = VotrWorker
     scheduler_class = VotrScheduler
+    on_started: Callable[[], None] | None = None
 
     def __init__(self, huey: VotrHuey, **options: object) -> None:
         self.work_wake = threading.Event()
@@ -132,6 +134,13 @@ class VotrConsumer(Consumer):
         scheduler.wake = self.schedule_wake
         scheduler.work = self.work_wake
         return scheduler
+
+    def start(self) -> None:
+        super().start()
+        # Only now are the signal handlers in place: announce the daemon (its
+        # heartbeat) no earlier, so whoever sees it can stop it cleanly.
+        if self.on_started is not None:
+            self.on_started()
 
     def stop(self, graceful: bool = False) -> None:
         self.stop_flag.set()

@@ -164,31 +164,37 @@ def run_daemon(
     huey.hook_slots = threading.BoundedSemaphore(max(1, workers - 1))
     overdue, missing = reconcile(huey, conn)
     hooks = requeue_hooks(huey, conn)
-    heartbeat.beat(conn, started_at, started_at)
-    log.info(
-        "votr daemon started: pid %s, home %s, %s worker(s); %s overdue poll(s) closing now, %s close(s) rescheduled",
-        os.getpid(),
-        home,
-        workers,
-        overdue,
-        missing,
-    )
-    if hooks:
-        log.info("%s on-close hook(s) left over from before a crash: running them now", hooks)
     stop_beat = threading.Event()
     beater = threading.Thread(
         target=_housekeeping, args=(stop_beat, home, huey, started_at), name="housekeeping", daemon=True
     )
-    beater.start()
+
+    def announce() -> None:
+        heartbeat.beat(conn, utcnow(), started_at)
+        beater.start()
+        log.info(
+            "votr daemon started: pid %s, home %s, %s worker(s); %s overdue poll(s) closing now, "
+            "%s close(s) rescheduled",
+            os.getpid(),
+            home,
+            workers,
+            overdue,
+            missing,
+        )
+        if hooks:
+            log.info("%s on-close hook(s) left over from before a crash: running them now", hooks)
+
     consumer = VotrConsumer(
         huey, workers=workers, worker_type="thread", shutdown_timeout=SHUTDOWN_GRACE_S, initial_delay=0.05
     )
+    consumer.on_started = announce
     try:
         consumer.run()
     finally:
         tasks.kill_running_hooks()
         stop_beat.set()
-        beater.join(timeout=2)
+        if beater.is_alive():
+            beater.join(timeout=2)
         heartbeat.clear(conn)
         conn.close()
         os.close(lock_fd)
