@@ -11,6 +11,7 @@ import os
 import platform
 import shlex
 import statistics
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +63,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 def ratio(value: float, floor: float) -> str:
     if floor <= 0:
         return "n/a"
-    return f"{value / floor:.2f}×"
+    times = value / floor
+    return f"{times:.2f}×" if times >= 0.1 else f"{times:.2g}×"
 
 
 def verdict(ok: bool) -> str:
@@ -107,15 +109,36 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def run_facts(temp_root: Path) -> list[str]:
-    """Date, machine and exact command, as Markdown bullet lines."""
+def _checkout() -> str:
+    """The commit of the source tree the scripts sit in, and whether it has uncommitted changes."""
+    top = RESULTS.parent.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True, timeout=10)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown (no git)"
+    if not head:
+        return "unknown (not a git checkout)"
+    return f"{head}" + (" with uncommitted changes" if dirty else "")
+
+
+def run_facts(temp_root: Path, votr: Path) -> list[str]:
+    """Date, machine, what was measured and the exact command, as Markdown bullet lines."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # pip rewrites the entry-point script on every install: its age dates the package measured.
+    installed = dt.datetime.fromtimestamp(votr.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = shlex.join([sys.executable, *sys.argv])
     return [
         f"- Date: {now}",
         f"- Machine: {os.cpu_count()} cores ({_cpu_model()}), {platform.system()} {platform.release()}",
         f"- Python: {platform.python_implementation()} {platform.python_version()} ({sys.executable})",
         f"- Temp homes on: {temp_root} ({_filesystem_of(temp_root)})",
+        f"- Measured: `{votr}`, installed {installed}; source checkout now: {_checkout()}",
         f"- Command: `{command}` (from `{Path.cwd()}`)",
     ]
 

@@ -53,6 +53,8 @@ from _common import (
 
 SECTION = "CLI latency"
 GOALS = {"vote": 1.3, "show": 2.5}  # × click floor
+# What `votr vote` imports, without running it: splits its cost into imports and work.
+VOTE_IMPORTS = "import click, sqlite3, votr_cli.cli, votr_cli.commands.vote"
 HEAVY = ("huey", "sqlite_utils", "rich", "rich.console", "dateutil.parser")
 
 
@@ -64,10 +66,14 @@ class Case:
 
 
 def run_once(argv: list[str], home: Path) -> float:
-    """Seconds of wall clock for one whole process; a failing command stops the bench."""
+    """Seconds of wall clock for one whole process; a failing command stops the bench.
+
+    It runs in the temporary folder above `home`: from a source checkout, `python -c`
+    would import votr_cli from the working directory instead of the installed package.
+    """
     env = dict(os.environ, VOTR_HOME=str(home))
     start = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    done = subprocess.run(argv, cwd=home.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"{argv!r} exited with {done.returncode}:\n{done.stderr}")
@@ -124,16 +130,18 @@ def sync_cost(db: Path, commits: int) -> dict[str, list[float]]:
 
 _MODULES_PROBE = """
 import json, sys
+import votr_cli
 from votr_cli.cli import cli
 cli.main(["vote", "1", "b", "--voter", "modules-probe"], standalone_mode=False)
 third = sorted({m.split(".")[0] for m in sys.modules} - set(sys.stdlib_module_names) - {"__main__", "votr_cli"})
-print("\\n@@" + json.dumps({"modules": sorted(sys.modules), "third_party": third}))
+found = {"modules": sorted(sys.modules), "third_party": third, "votr_cli": votr_cli.__file__}
+print("\\n@@" + json.dumps(found))
 """
 
 
 def vote_modules(python: str, home: Path) -> dict[str, list[str]]:
     env = dict(os.environ, VOTR_HOME=str(home))
-    done = subprocess.run([python, "-c", _MODULES_PROBE], env=env, capture_output=True, text=True)
+    done = subprocess.run([python, "-c", _MODULES_PROBE], cwd=home.parent, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"the module probe failed:\n{done.stderr}")
     marker = [line for line in done.stdout.splitlines() if line.startswith("@@")]
@@ -151,7 +159,7 @@ def us(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--votr", type=Path, default=default_votr(), help="the installed votr script [%(default)s]")
-    parser.add_argument("--runs", type=int, default=30, help="timed runs of each command (>= 20) [%(default)s]")
+    parser.add_argument("--runs", type=int, default=40, help="timed runs of each command (>= 20) [%(default)s]")
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first [%(default)s]")
     parser.add_argument("--commits", type=int, default=300, help="transactions per synchronous mode [%(default)s]")
     parser.add_argument("--seed", type=int, default=1, help="seed of the round order shuffle [%(default)s]")
@@ -166,6 +174,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="votr-bench-") as tmp:
         root = Path(tmp)
+        facts = run_facts(root, votr)
         home, create_home = root / "home", root / "create-home"
         run_once([str(votr), "create", "Bench", "-o", "a", "-o", "b", "--closes-in", "1h"], home)
         run_once([str(votr), "create", "Seed", "-o", "a", "-o", "b", "--closes-in", "1h"], create_home)
@@ -173,6 +182,7 @@ def main() -> None:
         cases = [
             Case("bare", lambda i: [python, "-c", "import sqlite3"], home),
             Case("click", lambda i: [python, "-c", "import click, sqlite3"], home),
+            Case("vote imports", lambda i: [python, "-c", VOTE_IMPORTS], home),
             Case("vote", lambda i: [v, "vote", "1", "a", "--voter", f"v{i}" if i >= 0 else f"warm{-i}"], home),
             Case("show", lambda i: [v, "show", "1"], home),
             Case("list", lambda i: [v, "list"], home),
@@ -185,14 +195,15 @@ def main() -> None:
         print(f"timing {args.commits} one-ballot commits per synchronous mode ...")
         sync = sync_cost(home / "votr.db", args.commits)
         probe = vote_modules(python, home)
-        facts = run_facts(root)
 
     bare, click_floor = median(times["bare"]), median(times["click"])
     rows = []
     for case in cases:
-        label = {"bare": 'floor: python -c "import sqlite3"', "click": 'floor: python -c "import click, sqlite3"'}.get(
-            case.name, f"votr {case.name}"
-        )
+        label = {
+            "bare": 'floor: python -c "import sqlite3"',
+            "click": 'floor: python -c "import click, sqlite3"',
+            "vote imports": "(split) `votr vote`'s imports only",
+        }.get(case.name, f"votr {case.name}")
         med = median(times[case.name])
         goal = ""
         if case.name in GOALS:
@@ -219,7 +230,7 @@ def main() -> None:
     body = "\n".join(
         [
             *facts,
-            f"- votr: `{votr}`; interpreter for the floors: `{python}`",
+            f"- Interpreter for the floors: `{python}`",
             f"- {args.runs} timed runs per command after {args.warmup} warm-up rounds; each round runs every "
             "command once, in a shuffled order",
             "",
@@ -227,7 +238,9 @@ def main() -> None:
             "",
             process_table,
             "",
-            "`create` runs in a second home so that `list` and `show` read a one-poll store throughout.",
+            "`create` runs in a second home so that `list` and `show` read a one-poll store throughout. "
+            f"The (split) row is `python -c \"{VOTE_IMPORTS}\"`: `votr vote` minus it is the vote's own work "
+            "(connect, the write transaction and its fsync, output, exit).",
             "",
             f"### One-ballot write transaction, synchronous FULL vs NORMAL ({args.commits} commits each, alternating)",
             "",
@@ -240,7 +253,8 @@ def main() -> None:
             "",
             modules_table,
             "",
-            f"Third-party packages loaded by `votr vote`: {third_party}.",
+            f"Third-party packages loaded by `votr vote`: {third_party}. (Probed with `cli.main([...], "
+            f"standalone_mode=False)` from `{probe['votr_cli']}`.)",
         ]
     )
     print()
