@@ -414,3 +414,9 @@ def test_import_does_not_load_dateutil_parser() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("text", ["14:00 UTC", "2pm +00:00", "15:00 +01:00"])
+def test_a_time_of_day_with_a_zone_means_its_next_occurrence(text: str) -> None:
+    # NOW is 15:00 UTC, so 14:00 UTC today has passed: tomorrow's is meant.
+    assert parse_when(text, NOW, tz=BERLIN) == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)

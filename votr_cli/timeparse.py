@@ -159,7 +159,18 @@ def _natural(text: str, now: datetime, tz: tzinfo | None) -> datetime:
         # An unknown zone name would silently be dropped and read as local time.
         warnings.simplefilter("error", parser.UnknownTimezoneWarning)
         parsed = parser.parse(text, default=midnight)
-    return parsed.astimezone(UTC) if parsed.tzinfo else _attach(parsed, tz)
+        # Parsed again with another default date: if the date moves, the text
+        # named only a time of day ("6pm +05:00"), which means its next occurrence.
+        time_only = parser.parse(text, default=midnight + timedelta(days=40)).date() != parsed.date()
+    found = parsed.astimezone(UTC) if parsed.tzinfo else _attach(parsed, tz)
+    if time_only and found <= now:
+        found = _natural_next_day(parsed, tz)
+    return found
+
+
+def _natural_next_day(parsed: datetime, tz: tzinfo | None) -> datetime:
+    later = parsed + timedelta(days=1)
+    return later.astimezone(UTC) if later.tzinfo else _attach(later, tz)
 
 
 def parse_when(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
