@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from .. import store
 from ..timeparse import utcnow
+
+if TYPE_CHECKING:
+    from ..polls import Poll
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -40,7 +43,7 @@ def request_close(poll_id: int, ended_at: datetime, due: bool = False) -> None:
         click.echo(f"warning: {problem}", err=True)
 
 
-def hint_if_no_daemon(conn: sqlite3.Connection, polls: list, at: datetime) -> None:
+def hint_if_no_daemon(conn: sqlite3.Connection, polls: Sequence[Poll], at: datetime) -> None:
     """On stderr only: open polls here, and nobody to finalise them."""
     if not any(p.is_open(at) for p in polls):
         return
