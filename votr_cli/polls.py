@@ -14,14 +14,13 @@ from typing import NamedTuple
 from .errors import VotrError
 from .store import transaction
 from .text import require_utf8
-from .timeparse import from_iso, remaining_phrase, to_iso
+from .timeparse import MAX_AHEAD, from_iso, remaining_phrase, to_iso
 
 MAX_TITLE = 200
 MAX_OPTIONS = 26
 MAX_OPTION_NAME = 100
 MAX_VOTER = 64
-MAX_AHEAD = timedelta(days=365)
-DEFAULT_OPEN_FOR = timedelta(hours=24)
+DEFAULT_OPEN_FOR = timedelta(hours=24)  # as in the original Votr
 
 Clock = Callable[[], datetime]
 

@@ -37,8 +37,10 @@ def create(title: str, options: tuple[str, ...], closes_in: str | None, closes_a
     started = now()
     if closes_at is not None:
         deadline = timeparse.deadline_from_when(closes_at, started)
+    elif closes_in is not None:
+        deadline = timeparse.deadline_from_duration(closes_in, started)
     else:
-        deadline = timeparse.deadline_from_duration(closes_in or "24h", started)
+        deadline = started + polls.DEFAULT_OPEN_FOR
     conn = open_store()
     poll = polls.create_poll(conn, title, options, deadline, started, login_name())
     request_close(poll.id, poll.closes_at)
