@@ -350,7 +350,7 @@ def extend_poll(
 
 
 class Finalised(NamedTuple):
-    """What one finalise step did: `poll` is set only when this call froze the result."""
+    """What one finalise step did; `poll` is the poll as found (None once deleted)."""
 
     state: str  # "finalized", "not due", "already finalized", "stale" (extended, reopened or deleted)
     poll: Poll | None = None

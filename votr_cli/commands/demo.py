@@ -58,7 +58,6 @@ def demo(ctx: click.Context, seconds: float) -> None:
         conn = store.connect(home)
         stack.callback(conn.close)
         console = make_console()
-        daemon = None
         if live_daemon(conn, now()) is None:
             log = stack.enter_context(open(home / "demo-daemon.log", "w"))
             daemon = subprocess.Popen(

@@ -27,11 +27,9 @@ def extend(poll: str, by: str | None, to: str | None, json_: bool) -> None:
     if (by is None) == (to is None):
         raise UsageError("give one of --by DURATION or --to WHEN")
     poll_id = polls.parse_poll_id(poll)
-    if by is not None:
-        moved, reopened = polls.extend_poll(open_store(), poll_id, login_name(), now, by=timeparse.parse_duration(by))
-    else:
-        when = timeparse.parse_when(to or "", now())
-        moved, reopened = polls.extend_poll(open_store(), poll_id, login_name(), now, to=when)
+    delta = timeparse.parse_duration(by) if by is not None else None
+    when = timeparse.parse_when(to, now()) if to is not None else None
+    moved, reopened = polls.extend_poll(open_store(), poll_id, login_name(), now, by=delta, to=when)
     at = now()
     request_close(moved.id, moved.closes_at)
     if json_:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import polls, store
 from ..errors import VotrError
+from ..paths import QUEUE_NAME
 from ..timeparse import to_iso, utcnow
 from . import heartbeat, tasks
 from .queue import VotrHuey, make_queue, schedule_close
@@ -114,7 +115,7 @@ def _open_queue(home: Path) -> VotrHuey:
         return make_queue(home)
     except sqlite3.DatabaseError as exc:
         # The queue is only a reminder (invariant 3): set a damaged one aside and start afresh.
-        path = home / "queue.db"
+        path = home / QUEUE_NAME
         aside = path.with_name(f"queue.db.damaged-{int(time.time())}")
         log.warning("queue %s is damaged (%s); moved it to %s and starting a new one", path, exc, aside.name)
         path.rename(aside)
