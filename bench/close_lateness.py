@@ -187,7 +187,7 @@ def create_polls(home: Path, plan: Plan) -> dict[int, str]:
     """The burst and the after-idle polls, created the way `votr create` does; poll id -> group."""
     from votr_cli import polls, store
     from votr_cli.daemon.queue import request_close
-    from votr_cli.timeparse import utcnow
+    from votr_cli.timefmt import utcnow
 
     conn = store.connect(home)
     # Deadlines in whole milliseconds, as the store keeps them.
@@ -224,7 +224,7 @@ def finalise_floor(home: Path, polls_n: int = 20) -> tuple[list[float], list[flo
     here to the microsecond rather than from the millisecond-truncated store.
     """
     from votr_cli import polls, store
-    from votr_cli.timeparse import from_iso, to_iso, utcnow
+    from votr_cli.timefmt import from_iso, to_iso, utcnow
 
     stamps: list[dt.datetime] = []
 

@@ -3,8 +3,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import sqlite3
+import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -75,3 +79,60 @@ def subprocess_env(home: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ, VOTR_HOME=str(home), NO_COLOR="1")
     env.update(extra)
     return env
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll until `condition()` is true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.02)
+
+
+class Daemon:
+    def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.home = home
+        self.log_path = home.parent / f"daemon-{time.monotonic_ns()}.log"
+        self.log = open(self.log_path, "w")
+        self.launched = time.time()
+        self.proc = subprocess.Popen(
+            [votr_exe(), "daemon", *args], env=env or subprocess_env(home), stderr=self.log, stdin=subprocess.DEVNULL
+        )
+
+    def wait_ready(self) -> Daemon:
+        def ready() -> bool:
+            assert self.proc.poll() is None, f"daemon exited: {self.output()}"
+            return ok_json("--home", str(self.home), "status")["daemon"]["pid"] == self.proc.pid
+
+        wait_for(ready, 15, "daemon start")
+        return self
+
+    def output(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text()
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=10)
+        self.log.close()
+        return code
+
+
+@pytest.fixture
+def daemons(home: Path) -> Iterator[Callable[..., Daemon]]:
+    started: list[Daemon] = []
+
+    def start(*args: str, ready: bool = True, **kwargs: object) -> Daemon:
+        d = Daemon(home, *args, **kwargs)  # type: ignore[arg-type]
+        started.append(d)
+        return d.wait_ready() if ready else d
+
+    yield start
+    for d in started:
+        if d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait()
+        d.log.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,14 @@ def test_create_then_show_json_matches_the_contract() -> None:
     assert shown["total_votes"] == 0
     assert shown["options"] == [{"number": 1, "name": "Pizza", "votes": 0}, {"number": 2, "name": "Sushi", "votes": 0}]
     assert shown["leaders"] == []
-    from votr_cli.timeparse import from_iso
+    from votr_cli.timefmt import from_iso
 
     span = from_iso(shown["closes_at"]) - from_iso(shown["created_at"])
     assert span.total_seconds() == 7200
 
 
 def test_default_deadline_is_24_hours() -> None:
-    from votr_cli.timeparse import from_iso
+    from votr_cli.timefmt import from_iso
 
     poll = ok_json("create", "Q", "-o", "a", "-o", "b")
     assert (from_iso(poll["closes_at"]) - from_iso(poll["created_at"])).total_seconds() == 24 * 3600
@@ -136,19 +137,22 @@ def test_close_stops_votes_and_reads_as_closed() -> None:
 
 
 def test_extend_by_and_to_and_reopen() -> None:
-    from votr_cli.timeparse import from_iso
+    from votr_cli.timefmt import from_iso, utcnow
 
     pid = make_poll(closes_in="1h")
     before = from_iso(ok_json("show", str(pid))["closes_at"])
     moved = ok_json("extend", str(pid), "--by", "30m")
     assert (from_iso(moved["closes_at"]) - before).total_seconds() == 1800
     ok("close", str(pid))
+    t0 = utcnow()
     out = ok("extend", str(pid), "--by", "10m").stdout
-    assert out.startswith("Reopened poll 1: Lunch?; closes in")
+    t1 = utcnow()
+    assert out.startswith("Reopened poll 1: Lunch?; closes in 10 minutes (")
     poll = ok_json("show", str(pid))
     assert poll["status"] == "open" and poll["closed_at"] is None
-    # A poll closed early reopens with its deadline plus the extension.
-    assert (from_iso(poll["closes_at"]) - before).total_seconds() == 2400
+    # A poll closed early reopens for the extension counted from now, not from its old deadline.
+    reopened_until = from_iso(poll["closes_at"])
+    assert t0 + timedelta(minutes=10) - timedelta(milliseconds=1) <= reopened_until <= t1 + timedelta(minutes=10)
     moved = ok_json("extend", str(pid), "--to", (before.replace(microsecond=0)).isoformat())
     assert from_iso(moved["closes_at"]) == before.replace(microsecond=0)
 

@@ -3,76 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from votr_cli.timeparse import from_iso
+from votr_cli.timefmt import from_iso, log_str
 
-from .conftest import make_poll, ok, ok_json, run, subprocess_env, votr_exe
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll until `condition()` is true; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s")
-        time.sleep(0.02)
-
-
-class Daemon:
-    def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.home = home
-        self.log_path = home.parent / f"daemon-{time.monotonic_ns()}.log"
-        self.log = open(self.log_path, "w")
-        self.launched = time.time()
-        self.proc = subprocess.Popen(
-            [votr_exe(), "daemon", *args], env=env or subprocess_env(home), stderr=self.log, stdin=subprocess.DEVNULL
-        )
-
-    def wait_ready(self) -> Daemon:
-        def ready() -> bool:
-            assert self.proc.poll() is None, f"daemon exited: {self.output()}"
-            return status()["daemon"]["pid"] == self.proc.pid
-
-        wait_for(ready, 15, "daemon start")
-        return self
-
-    def output(self) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text()
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=10)
-        self.log.close()
-        return code
-
-
-@pytest.fixture
-def daemons(home: Path) -> Iterator[Callable[..., Daemon]]:
-    started: list[Daemon] = []
-
-    def start(*args: str, ready: bool = True, **kwargs: object) -> Daemon:
-        d = Daemon(home, *args, **kwargs)  # type: ignore[arg-type]
-        started.append(d)
-        return d.wait_ready() if ready else d
-
-    yield start
-    for d in started:
-        if d.proc.poll() is None:
-            d.proc.kill()
-            d.proc.wait()
-        d.log.close()
+from .conftest import Daemon, make_poll, ok, ok_json, run, subprocess_env, votr_exe, wait_for
 
 
 def status() -> dict:
@@ -118,7 +62,11 @@ def test_a_poll_is_finalised_at_its_deadline(home: Path, daemons: Callable[..., 
     assert from_iso(p["finalized_at"]) >= from_iso(p["closes_at"])
     assert p["leaders"] == ["Pizza"]
     assert events(home, pid) == ["created", "voted", "closed"]
-    assert f'closed poll {pid} "Lunch?": deadline {p["closes_at"]}' in d.output()
+    assert f'closed poll {pid} "Lunch?": deadline {log_str(from_iso(p["closes_at"]))}, ' in d.output()
+    # One zone throughout the log, marked: every line starts with its UTC time.
+    assert all(
+        re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC (INFO|WARNING) ", line) for line in d.output().splitlines()
+    )
     assert 'winner "Pizza"' in d.output()
     conn = sqlite3.connect(home / "votr.db")
     frozen = json.loads(conn.execute("SELECT result FROM polls WHERE id = ?", (pid,)).fetchone()[0])
@@ -405,7 +353,7 @@ def test_a_hook_past_its_timeout_is_killed_and_finally_marked_failed(
 
 def test_a_hook_lost_in_a_crash_runs_on_restart(tmp_path: Path, home: Path, daemons: Callable[..., Daemon]) -> None:
     from votr_cli import polls, store
-    from votr_cli.timeparse import utcnow
+    from votr_cli.timefmt import utcnow
 
     pid = make_poll(closes_in="1s")
     wait_past(poll(pid)["closes_at"])
@@ -434,7 +382,7 @@ def test_a_clean_restart_reschedules_nothing(home: Path, daemons: Callable[..., 
 
 def test_finalising_twice_is_harmless(home: Path) -> None:
     from votr_cli import polls, store
-    from votr_cli.timeparse import utcnow
+    from votr_cli.timefmt import utcnow
 
     pid = make_poll(closes_in="1s")
     ok("vote", str(pid), "pizza", "--voter", "ana")

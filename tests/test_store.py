@@ -119,7 +119,7 @@ def test_a_deadline_closes_the_poll_with_no_daemon() -> None:
     created = ok_json("create", "Quick?", "-o", "yes", "-o", "no", "--closes-in", "1.5s")
     pid = str(created["id"])
     ok("vote", pid, "yes", "--voter", "early")
-    from votr_cli.timeparse import from_iso
+    from votr_cli.timefmt import from_iso
 
     deadline = from_iso(created["closes_at"]).timestamp()
     while time.time() <= deadline:  # real time must pass the deadline; nothing else to wait for

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from .errors import VotrError
 from .store import transaction
 from .text import require_utf8
-from .timeparse import MAX_AHEAD, from_iso, remaining_phrase, to_iso
+from .timefmt import from_iso, local_str, remaining_phrase, to_iso
 
 MAX_TITLE = 200
 MAX_OPTIONS = 26
@@ -125,13 +125,6 @@ def _event(conn: sqlite3.Connection, poll_id: int, kind: str, actor: str, at: da
     )
 
 
-def _check_deadline(closes_at: datetime, now: datetime) -> None:
-    if closes_at <= now:
-        raise VotrError("the deadline must be in the future")
-    if closes_at - now > MAX_AHEAD:
-        raise VotrError("the deadline must be at most a year away")
-
-
 def _clean_title(title: str) -> str:
     title = require_utf8(title, "the title").strip()
     if not title:
@@ -170,19 +163,32 @@ def clean_voter(voter: str) -> str:
 
 
 def create_poll(
-    conn: sqlite3.Connection, title: str, options: Sequence[str], closes_at: datetime, now: datetime, creator: str
+    conn: sqlite3.Connection,
+    title: str,
+    options: Sequence[str],
+    closes_at: datetime,
+    clock: Clock,
+    creator: str,
+    created_at: datetime | None = None,
 ) -> Poll:
+    """Store a new poll; `created_at` (default: the clock) is when the command began, which a duration counts from."""
+    from .timeparse import check_deadline
+
     title = _clean_title(title)
     names = _clean_options(options)
-    _check_deadline(closes_at, now)
     with transaction(conn):
+        # The deadline is checked by the clock read where it is stored: a
+        # create that waited for the lock must not store a deadline already past.
+        now = clock()
+        check_deadline(closes_at, now)
+        created_at = created_at or now
         # A deleted poll's number is never given out again: the event log still speaks of it.
         poll_id = conn.execute(
             """INSERT INTO polls (id, title, created_at, created_by, closes_at) VALUES (
                  (SELECT coalesce(max(m), 0) + 1 FROM
                    (SELECT max(id) AS m FROM polls UNION ALL SELECT max(poll_id) FROM events)),
                  ?, ?, ?, ?)""",
-            (title, to_iso(now), creator, to_iso(closes_at)),
+            (title, to_iso(created_at), creator, to_iso(closes_at)),
         ).lastrowid
         assert poll_id is not None
         conn.executemany(
@@ -318,20 +324,32 @@ def extend_poll(
     by: timedelta | None = None,
     to: datetime | None = None,
 ) -> tuple[Poll, bool]:
-    """Move the deadline (reopening a closed poll); returns the poll and whether it reopened."""
+    """Move the deadline later (reopening a closed poll); returns the poll and whether it reopened.
+
+    `by` counts from the deadline of an open poll, and from now for a closed
+    one (whether it closed early or at its deadline).
+    """
+    from .timeparse import MAX_AHEAD, check_deadline
+
     if (by is None) == (to is None):
         raise ValueError("give exactly one of by and to")
-    if by is not None and by <= timedelta(0):
-        raise VotrError("--by must be a positive duration, e.g. 30m")
+    if by is not None and not timedelta(0) < by <= MAX_AHEAD:
+        raise VotrError("--by takes a duration from 1s to a year, e.g. 30m")
     with transaction(conn):
         now = clock()
         poll = get_poll(conn, poll_id)
-        new_deadline = to if to is not None else max(poll.closes_at, now) + by  # type: ignore[operator]
-        if new_deadline <= now:
-            raise VotrError("the new deadline is in the past; give one after now")
-        if new_deadline - now > MAX_AHEAD:
-            raise VotrError("the new deadline must be at most a year away")
         reopened = not poll.is_open(now)
+        current = poll.ended_at(now) or poll.closes_at
+        if to is not None:
+            new_deadline = to
+            if new_deadline <= current:
+                raise VotrError(
+                    f"the new deadline {local_str(new_deadline)} is not after the current one "
+                    f"({local_str(current)}): extend only moves a deadline later; `votr close {poll_id}` ends it now"
+                )
+        else:
+            new_deadline = (now if reopened else poll.closes_at) + by  # type: ignore[operator]
+        check_deadline(new_deadline, now)
         conn.execute(
             """UPDATE polls SET closes_at = ?, closed_at = NULL, closed_by = NULL,
                finalized_at = NULL, result = NULL, hook_state = NULL WHERE id = ?""",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .polls import Poll
 from .text import safe
-from .timeparse import remaining_phrase
+from .timefmt import remaining_phrase
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from .. import store
-from ..timeparse import utcnow
+from ..timefmt import utcnow
 
 if TYPE_CHECKING:
     from ..polls import Poll

@@ -14,12 +14,16 @@ from ._common import json_option, login_name, now, open_store, print_json, reque
 @click.option(
     "--closes-in",
     metavar="DURATION",
-    help="How long voting stays open: 90s, 45m, 2h, 1h30m, 1d, '2 hours' [default: 24h].",
+    help="How long voting stays open: 90s, 45m, 2h, 1h30m, 1d, 2w, '2 hours', 1.5h; 1s to a year [default: 24h].",
 )
 @click.option(
     "--closes-at",
     metavar="WHEN",
-    help="When voting ends: '2026-11-25 18:00', 18:00, 'Nov 25 6pm' (local time) or ISO 8601.",
+    help=(
+        "When voting ends, in local time unless a zone is given: 18:00, 6pm, noon, midnight, 'tomorrow 9am', "
+        "'friday 17:00', 'next friday 17:00', 'Nov 25 6pm', '25 Nov 18:00', '2026-11-25 18:00', ISO 8601, "
+        "'in 2 hours'; a zone as +01:00, Z, UTC, Europe/Paris or the local zone's abbreviation (CET)."
+    ),
 )
 @json_option
 def create(title: str, options: tuple[str, ...], closes_in: str | None, closes_at: str | None, json_: bool) -> None:
@@ -29,6 +33,12 @@ def create(title: str, options: tuple[str, ...], closes_in: str | None, closes_a
     Example:
       votr create "Lunch?" -o Pizza -o Sushi --closes-in 2h
       votr create "Retro topic" -o Tests -o Docs -o CI --closes-at 17:30
+      votr create "Ship it?" -o Yes -o No --closes-at 'friday 17:00 Europe/Paris'
+
+    A time alone is its next occurrence; a weekday its next one (today only
+    if the time is still ahead); a month and day without a year the one
+    nearest to now. Times that a clock change skips or repeats are refused
+    unless an offset says which.
     """
     from .. import polls, timeparse
 
@@ -42,13 +52,14 @@ def create(title: str, options: tuple[str, ...], closes_in: str | None, closes_a
     else:
         deadline = started + polls.DEFAULT_OPEN_FOR
     conn = open_store()
-    poll = polls.create_poll(conn, title, options, deadline, started, login_name())
+    poll = polls.create_poll(conn, title, options, deadline, now, login_name(), created_at=started)
     request_close(poll.id, poll.closes_at)
     if json_:
-        print_json(poll.to_json(started))
+        print_json(poll.to_json(now()))
         return
     from ..text import safe
+    from ..timefmt import remaining_phrase
 
-    phrase = timeparse.remaining_phrase(poll.closes_at, started)
+    phrase = remaining_phrase(poll.closes_at, now())
     click.echo(f"Created poll {poll.id}: {safe(poll.title)} with {len(poll.options)} options; {phrase}")
     click.echo(f"Vote with: votr vote {poll.id} CHOICE")

@@ -68,7 +68,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
             console.print(f"Started the daemon (pid {daemon.pid}) in {home}", markup=False)
         at = now()
         poll = polls.create_poll(
-            conn, "Lunch?", ["Pizza", "Sushi", "Tacos"], at + timedelta(seconds=seconds), at, "demo"
+            conn, "Lunch?", ["Pizza", "Sushi", "Tacos"], at + timedelta(seconds=seconds), now, "demo", created_at=at
         )
         problem = request_close(home, poll.id, poll.closes_at)
         if problem:

@@ -18,7 +18,7 @@ def status(json_: bool) -> None:
     from .. import polls
     from ..daemon.heartbeat import live_daemon
     from ..text import safe
-    from ..timeparse import describe_span, remaining_phrase, to_iso
+    from ..timefmt import describe_span, remaining_phrase, to_iso
 
     conn = open_store()
     at = now()

@@ -22,7 +22,7 @@ def vote(poll: str, choice: str, voter: str | None, json_: bool) -> None:
     """
     from .. import polls
     from ..text import safe
-    from ..timeparse import remaining_phrase, utcnow
+    from ..timefmt import remaining_phrase, utcnow
 
     poll_id = polls.parse_poll_id(poll)
     outcome = polls.vote(open_store(), poll_id, choice, voter if voter is not None else login_name(), utcnow)

@@ -15,7 +15,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from huey.api import Task
 from huey.consumer import Consumer, Scheduler, Worker
@@ -61,19 +60,13 @@ class VotrScheduler(Scheduler):
     work: threading.Event  # set to wake the workers
     max_sleep: float = MAX_SCHEDULER_SLEEP_S
 
-    def _next_eta(self) -> float | None:
-        rows = self.huey.storage.sql(
-            "SELECT min(timestamp) FROM schedule WHERE queue = ?", (self.huey.storage.name,), results=True
-        )
-        return rows[0][0]
-
     def loop(self, now: object = None) -> None:
         self.wake.clear()
         try:
-            next_ts = self._next_eta()
-            # Huey stores an eta as naive UTC turned into a float the way a
-            # naive datetime is (as local time); read "now" the same way to compare.
-            if next_ts is not None and next_ts <= self.huey._get_timestamp().timestamp():
+            # QueueStorage keeps the schedule in real Unix time, so the wall
+            # clock compares with it directly whatever the local zone does.
+            next_ts = self.huey.storage.next_due()
+            if next_ts is not None and next_ts <= time.time():
                 for task in self.huey.read_schedule():
                     self.huey.enqueue(task)
                 self.work.set()
@@ -84,10 +77,7 @@ class VotrScheduler(Scheduler):
             return
         timeout = self.max_sleep
         if next_ts is not None:
-            # Sleep by real UTC, so a daylight-saving change in the local zone
-            # does not stretch the wait.
-            due = datetime.fromtimestamp(next_ts).replace(tzinfo=UTC).timestamp()
-            timeout = min(max(due - time.time(), 0.0), self.max_sleep)
+            timeout = min(max(next_ts - time.time(), 0.0), self.max_sleep)
         self.wake.wait(timeout)
 
 

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from .. import __version__
 from ..store import transaction
-from ..timeparse import from_iso, to_iso
+from ..timefmt import from_iso, to_iso
 
 BEAT_EVERY_S = 2.0
 # A beat older than this means the daemon is gone (killed, or its host is down).

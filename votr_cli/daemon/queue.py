@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from huey import SqliteHuey
@@ -17,7 +17,7 @@ from huey.storage import SqliteStorage
 
 from .. import polls, store
 from ..paths import QUEUE_NAME
-from ..timeparse import from_iso, to_iso
+from ..timefmt import from_iso, to_iso
 from . import tasks
 
 log = logging.getLogger("votr.daemon")
@@ -26,13 +26,37 @@ CLOSE_PRIORITY = 10  # a close is never kept waiting behind an on-close hook
 HOOK_PRIORITY = 0
 
 
+def _utc(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
+
+
 class QueueStorage(SqliteStorage):
+    """Huey's SQLite storage, keeping schedule timestamps in UTC.
+
+    Huey hands the storage naive UTC datetimes (`utc=True`), and SqliteStorage
+    turns them into floats with `datetime.timestamp()`, which reads a naive
+    datetime as local time: across a daylight-saving change in the daemon's
+    zone that puts a task an hour off, and due tasks bounce between queue and
+    schedule. Read as UTC, the floats are real Unix times.
+    """
+
     def _create_connection(self):  # noqa: ANN202 - Huey's signature
         conn = super()._create_connection()
         # Losing the queue loses nothing (the daemon rebuilds it from votr.db),
         # so its commits need not wait for fsync; WAL keeps the file consistent.
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
+
+    def add_to_schedule(self, data: bytes, ts: datetime) -> None:
+        super().add_to_schedule(data, _utc(ts))
+
+    def read_schedule(self, ts: datetime) -> list[bytes]:
+        return super().read_schedule(_utc(ts))
+
+    def next_due(self) -> float | None:
+        """The Unix time of the earliest scheduled task, if any."""
+        rows = self.sql("SELECT min(timestamp) FROM schedule WHERE queue = ?", (self.name,), results=True)
+        return rows[0][0]
 
 
 class VotrHuey(SqliteHuey):
@@ -72,6 +96,27 @@ def make_queue(home: store.Home) -> VotrHuey:
         run_hook
     )
     return huey
+
+
+def refile_schedule(huey: VotrHuey) -> int:
+    """Recompute every scheduled task's time from its own eta; returns how many moved.
+
+    Versions before 0.2 stored local-time floats (see QueueStorage): without
+    this, a queue they left would close polls hours late west of Greenwich.
+    """
+    storage, moved = huey.storage, 0
+    with storage.db(commit=True) as curs:
+        rows = curs.execute("SELECT id, data, timestamp FROM schedule WHERE queue = ?", (storage.name,)).fetchall()
+        for row_id, data, stamp in rows:
+            try:
+                task = huey.deserialize_task(data)
+            except Exception:  # a task we cannot read is for Huey to report when it runs
+                continue
+            due = _utc(task.eta or datetime.fromtimestamp(0, UTC)).timestamp()
+            if due != stamp:
+                curs.execute("UPDATE schedule SET timestamp = ? WHERE id = ?", (due, row_id))
+                moved += 1
+    return moved
 
 
 def mark_hook(home: store.Home, poll_id: int, ended_at: str, state: str) -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 from .. import polls, store
 from ..errors import VotrError
 from ..paths import QUEUE_NAME
-from ..timeparse import to_iso, utcnow
+from ..timefmt import to_iso, utcnow
 from . import heartbeat, tasks
-from .queue import VotrHuey, make_queue, schedule_close
+from .queue import VotrHuey, make_queue, refile_schedule, schedule_close
 
 log = logging.getLogger("votr.daemon")
 
@@ -56,7 +56,10 @@ class _OneLineErrors(logging.Filter):
 
 
 def setup_logging(log_file: Path | None, verbose: bool) -> None:
-    fmt = logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+    # One zone for every line, whatever TZ says and whatever it does at a
+    # daylight-saving change: UTC, marked as such.
+    fmt = logging.Formatter("%(asctime)s.%(msecs)03d UTC %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+    fmt.converter = time.gmtime
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file is not None:
         try:
@@ -163,6 +166,9 @@ def run_daemon(
     huey.on_close = on_close
     huey.hook_timeout = hook_timeout
     huey.hook_slots = threading.BoundedSemaphore(max(1, workers - 1))
+    refiled = refile_schedule(huey)
+    if refiled:
+        log.info("moved %s scheduled task(s) written by an older votr to their UTC times", refiled)
     overdue, missing = reconcile(huey, conn)
     hooks = requeue_hooks(huey, conn)
     stop_beat = threading.Event()

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from .. import polls, store
-from ..timeparse import from_iso, to_iso, utcnow
+from ..timefmt import from_iso, log_str, to_iso, utcnow
 
 log = logging.getLogger("votr.daemon")
 
@@ -54,7 +54,8 @@ def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False)
     else:
         outcome = f"tie between {names} at {leaders[0].votes} of {poll.total_votes} votes each"
     title = json.dumps(poll.title, ensure_ascii=False)
-    log.info("closed poll %s %s: deadline %s, %.0f ms late; %s", poll.id, title, ended_at, late_ms, outcome)
+    deadline = log_str(from_iso(ended_at))
+    log.info("closed poll %s %s: deadline %s, %.0f ms late; %s", poll.id, title, deadline, late_ms, outcome)
     return poll
 
 
