@@ -544,3 +544,29 @@ def test_parsing_a_date_does_not_load_dateutil_click_or_rich() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_without_a_zone_database_an_iana_name_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zoneinfo
+
+    # Neither the system's database nor the tzdata package: an import of None fails.
+    for name in [
+        "tzdata",
+        "tzdata.zoneinfo",
+        "tzdata.zoneinfo.Europe",
+        *[m for m in sys.modules if m.startswith("tzdata")],
+    ]:
+        monkeypatch.setitem(sys.modules, name, None)
+    zoneinfo.reset_tzpath(to=[])
+    zoneinfo.ZoneInfo.clear_cache()
+    try:
+        with pytest.raises(TimeParseError) as info:
+            parse_when("18:00 Europe/Paris", NOW, tz=UTC)
+        assert str(info.value) == (
+            "can't read date '18:00 Europe/Paris': no time zone database on this system to read 'Europe/Paris': "
+            "install your system's tzdata (or pip install tzdata), or use an offset such as +01:00"
+        )
+        assert parse_when("18:00 +01:00", NOW, tz=UTC) == utc(2026, 11, 25, 17)
+    finally:
+        zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()
