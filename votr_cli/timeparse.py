@@ -177,13 +177,13 @@ def _tokens(s: str) -> list[tuple[str, re.Match]]:
     return found
 
 
-def _clock(hour: int, minute: int, second: int, micro: int, ampm: str | None) -> time:
+def _clock(typed: str, hour: int, minute: int, second: int, micro: int, ampm: str | None) -> time:
     if ampm:
         if not 1 <= hour <= 12:
-            raise _Unreadable(f"{hour}{ampm} is not a time: with am or pm the hour runs from 1 to 12")
+            raise _Unreadable(f"'{typed}' is not a time: with am or pm the hour runs from 1 to 12")
         hour = hour % 12 + (12 if ampm[0].lower() == "p" else 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise _Unreadable(f"{hour:02d}:{minute:02d} is not a time of day")
+        raise _Unreadable(f"'{typed}' is not a time of day")
     return time(hour, minute, second, micro)
 
 
@@ -215,9 +215,9 @@ def _parts(s: str, tz: tzinfo | None, now: datetime) -> _Parts:
             if kind == "h":
                 frac = (m.group("f") or "").ljust(6, "0")
                 parts = (int(text), int(m.group("mi")), int(m.group("s") or 0), int(frac))
-                clock = _clock(*parts, m.group("ampm"))
+                clock = _clock(m.group(), *parts, m.group("ampm"))
             else:
-                clock = _clock(int(text), 0, 0, 0, m.group("ampm12"))
+                clock = _clock(m.group(), int(text), 0, 0, 0, m.group("ampm12"))
         elif kind == "offset":
             if clock is None:
                 raise _Unreadable(f"'{text}' looks like a UTC offset, which goes after a time, e.g. '18:00 {text}'")
@@ -296,7 +296,11 @@ def _occurrence(p: _Parts, now: datetime, frame: tzinfo | None) -> datetime:
     at = p.clock if p.clock is not None else today.time().replace(microsecond=0)
 
     def ahead(day: date) -> bool:
-        return zones.to_utc(datetime.combine(day, at), frame) > now
+        # Still to come if any instant showing that time is; a time a clock
+        # change skips is to come until the change (what the clock shows now).
+        wall = datetime.combine(day, at)
+        found = zones.readings(wall, frame)
+        return any(r > now for r in found) if found else wall > today
 
     day = p.day
     if p.month_day is not None:
@@ -311,7 +315,10 @@ def _occurrence(p: _Parts, now: datetime, frame: tzinfo | None) -> datetime:
                 except ValueError:
                     continue
             if not candidates:
-                raise _Unreadable(f"{_MONTH_WORDS[month - 1].title()} {mday} is not a date")
+                named = f"{_MONTH_WORDS[month - 1].title()} {mday}"
+                if (month, mday) == (2, 29):
+                    raise _Unreadable(f"{named} is in none of {today.year - 1} to {today.year + 1}: give the year")
+                raise _Unreadable(f"{named} is not a date")
             day = min(candidates, key=lambda c: abs(c - today)).date()
     if day is not None:
         if p.weekday is not None and day.weekday() != p.weekday:

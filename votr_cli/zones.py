@@ -94,6 +94,16 @@ def to_utc(naive: datetime, tz: tzinfo | None, fold: int = 0) -> datetime:
     return local.replace(tzinfo=tz).astimezone(UTC)
 
 
+def readings(naive: datetime, tz: tzinfo | None) -> list[datetime]:
+    """Every instant at which the clocks in `tz` show `naive`: none in a gap, two in a repeated hour."""
+    found: list[datetime] = []
+    for fold in (0, 1):
+        instant = to_utc(naive, tz, fold)
+        if instant.astimezone(tz).replace(tzinfo=None) == naive and instant not in found:
+            found.append(instant)
+    return found
+
+
 def resolve(naive: datetime, tz: tzinfo | None, typed: str) -> datetime:
     """The one instant a wall-clock time names in `tz`; refuse a skipped or repeated one."""
     try:
@@ -203,17 +213,25 @@ def lookup(word: str, tz: tzinfo | None, now: datetime) -> tzinfo:
             f"'{word}' is neither a date word nor a zone votr knows; for a zone use an IANA name "
             "such as Europe/Paris, or an offset such as +01:00"
         )
-    # The first meaning's offset today, as an example of an offset that cannot be misread.
-    example = offset_str(_iana(meaning.split(",")[0].split(" or ")[0]).utcoffset(now.replace(tzinfo=None)))
     raise TimeParseError(
-        f"'{word}' is ambiguous as a zone: it is not one of the local zone's ({local_name(tz)}), "
-        f"so use an IANA name ({meaning}) or an offset such as {example}"
+        f"'{word}' is ambiguous as a zone, and not an abbreviation of {local_name(tz)}: "
+        f"use an IANA name ({meaning}) or an offset{_offset_example(upper, meaning, now)}"
     )
+
+
+def _offset_example(abbreviation: str, meaning: str, now: datetime) -> str:
+    """' such as +05:30': the offset the first zone means by the abbreviation, if it uses it this year."""
+    first = meaning.split(",")[0].split(" or ")[0]
+    offsets = local_abbreviations(_iana(first), now).get(abbreviation, set())
+    return f" such as {offset_str(next(iter(offsets)))}" if len(offsets) == 1 else ""
 
 
 def _iana(name: str) -> tzinfo:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+    if name.lower().startswith("right/"):
+        # Those files count leap seconds: their clocks are not the civil time anyone means.
+        raise TimeParseError(f"'{name}' counts leap seconds; use the zone without 'right/', e.g. Europe/Paris")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
