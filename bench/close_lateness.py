@@ -223,7 +223,7 @@ def finalise_floor(home: Path, polls_n: int = 20) -> tuple[list[float], list[flo
     commit with fsync); lateness is when its clock stamps finalized_at, read
     here to the microsecond rather than from the millisecond-truncated store.
     """
-    from votr_cli import polls, store
+    from votr_cli import lifecycle, polls, store
     from votr_cli.timefmt import from_iso, to_iso, utcnow
 
     stamps: list[dt.datetime] = []
@@ -245,7 +245,7 @@ def finalise_floor(home: Path, polls_n: int = 20) -> tuple[list[float], list[flo
         woke = utcnow()
         start = time.perf_counter()
         step = store.connect(home)
-        done = polls.finalize(step, poll_id, ended, clock)
+        done = lifecycle.finalize(step, poll_id, ended, clock)
         step.close()
         steps.append(time.perf_counter() - start)
         late.append((stamps[first] - woke).total_seconds())
@@ -501,7 +501,7 @@ def main() -> None:
             lateness_table(results, floor_ms),
             "",
             f"Floor: an ideal daemon waking exactly at the deadline, in-process, doing what the close task does "
-            f"(connect, `polls.finalize`): its clock stamps finalized_at {fmt(floor_ms)} ms after waking, median "
+            f"(connect, `lifecycle.finalize`): its clock stamps finalized_at {fmt(floor_ms)} ms after waking, median "
             f"(p95 {fmt(percentile(floor_late_ms, 95))} ms, {len(floor_late_ms)} polls); the whole step, commit "
             f"and fsync included, takes {fmt(median(floor_step_ms))} ms. The store keeps finalized_at truncated "
             "to the millisecond, so the daemons' figures read 0–1 ms low against this floor.",

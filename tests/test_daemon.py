@@ -352,14 +352,14 @@ def test_a_hook_past_its_timeout_is_killed_and_finally_marked_failed(
 
 
 def test_a_hook_lost_in_a_crash_runs_on_restart(tmp_path: Path, home: Path, daemons: Callable[..., Daemon]) -> None:
-    from votr_cli import polls, store
+    from votr_cli import lifecycle, store
     from votr_cli.timefmt import utcnow
 
     pid = make_poll(closes_in="1s")
     wait_past(poll(pid)["closes_at"])
     # What a daemon killed right after finalising leaves: finalised, hook not yet run.
     conn = store.connect(home)
-    done = polls.finalize(conn, pid, from_iso(poll(pid)["closes_at"]), utcnow, with_hook=True)
+    done = lifecycle.finalize(conn, pid, from_iso(poll(pid)["closes_at"]), utcnow, with_hook=True)
     conn.close()
     assert done.state == "finalized"
     script = tmp_path / "hook.py"
@@ -381,7 +381,7 @@ def test_a_clean_restart_reschedules_nothing(home: Path, daemons: Callable[..., 
 
 
 def test_finalising_twice_is_harmless(home: Path) -> None:
-    from votr_cli import polls, store
+    from votr_cli import lifecycle, polls, store
     from votr_cli.timefmt import utcnow
 
     pid = make_poll(closes_in="1s")
@@ -389,9 +389,9 @@ def test_finalising_twice_is_harmless(home: Path) -> None:
     deadline = from_iso(poll(pid)["closes_at"])
     wait_past(poll(pid)["closes_at"])
     conn = store.connect(home)
-    first = polls.finalize(conn, pid, deadline, utcnow)
-    second = polls.finalize(conn, pid, deadline, utcnow)
-    stale = polls.finalize(conn, pid, deadline.replace(year=2020), utcnow)
+    first = lifecycle.finalize(conn, pid, deadline, utcnow)
+    second = lifecycle.finalize(conn, pid, deadline, utcnow)
+    stale = lifecycle.finalize(conn, pid, deadline.replace(year=2020), utcnow)
     conn.close()
     assert (first.state, second.state, stale.state) == ("finalized", "already finalized", "stale")
     assert events(home, pid) == ["created", "voted", "closed"]

@@ -15,12 +15,12 @@ def close(poll: str, json_: bool) -> None:
     Example:
       votr close 3
     """
-    from .. import polls
+    from .. import lifecycle, polls
     from ..render import status_line
     from ..text import safe
 
     poll_id = polls.parse_poll_id(poll)
-    closed = polls.close_poll(open_store(), poll_id, login_name(), now)
+    closed = lifecycle.close_poll(open_store(), poll_id, login_name(), now)
     at = now()
     assert closed.closed_at is not None
     request_close(closed.id, closed.closed_at, due=True)

@@ -18,7 +18,7 @@ def delete(poll: str, yes: bool) -> None:
     Example:
       votr delete 3 --yes
     """
-    from .. import polls
+    from .. import lifecycle, polls
     from ..text import safe
 
     poll_id = polls.parse_poll_id(poll)
@@ -30,5 +30,5 @@ def delete(poll: str, yes: bool) -> None:
         click.confirm(
             f"Delete poll {poll_id}: {safe(found.title)} with {found.total_votes} votes?", abort=True, err=True
         )
-    gone = polls.delete_poll(conn, poll_id, login_name(), now)
+    gone = lifecycle.delete_poll(conn, poll_id, login_name(), now)
     click.echo(f"Deleted poll {gone.id}: {safe(gone.title)} ({gone.total_votes} votes)")

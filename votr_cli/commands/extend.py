@@ -28,7 +28,7 @@ def extend(poll: str, by: str | None, to: str | None, json_: bool) -> None:
       votr extend 3 --by 30m
       votr extend 3 --to 18:00
     """
-    from .. import polls, timeparse
+    from .. import lifecycle, polls, timeparse
     from ..text import safe
     from ..timefmt import remaining_phrase
 
@@ -37,7 +37,7 @@ def extend(poll: str, by: str | None, to: str | None, json_: bool) -> None:
     poll_id = polls.parse_poll_id(poll)
     delta = timeparse.parse_span(by) if by is not None else None
     when = timeparse.deadline_from_when(to, now()) if to is not None else None
-    moved, reopened = polls.extend_poll(open_store(), poll_id, login_name(), now, by=delta, to=when)
+    moved, reopened = lifecycle.extend_poll(open_store(), poll_id, login_name(), now, by=delta, to=when)
     at = now()
     request_close(moved.id, moved.closes_at)
     if json_:

@@ -15,7 +15,7 @@ def status(json_: bool) -> None:
       votr status
       votr status --json
     """
-    from .. import polls
+    from .. import lifecycle
     from ..daemon.heartbeat import live_daemon
     from ..text import safe
     from ..timefmt import describe_span, remaining_phrase, to_iso
@@ -23,7 +23,7 @@ def status(json_: bool) -> None:
     conn = open_store()
     at = now()
     info = live_daemon(conn, at)
-    waiting = polls.awaiting_close(conn)
+    waiting = lifecycle.awaiting_close(conn)
     first = waiting[0] if waiting else None
     if json_:
         daemon = (

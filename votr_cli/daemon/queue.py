@@ -15,7 +15,7 @@ from huey import SqliteHuey
 from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
-from .. import polls, store
+from .. import lifecycle, store
 from ..paths import QUEUE_NAME
 from ..timefmt import from_iso, to_iso
 from . import tasks
@@ -122,7 +122,7 @@ def refile_schedule(huey: VotrHuey) -> int:
 def mark_hook(home: store.Home, poll_id: int, ended_at: str, state: str) -> None:
     conn = store.connect(home)
     try:
-        polls.set_hook_state(conn, poll_id, from_iso(ended_at), state)
+        lifecycle.set_hook_state(conn, poll_id, from_iso(ended_at), state)
     finally:
         conn.close()
 

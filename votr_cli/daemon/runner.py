@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from .. import polls, store
+from .. import lifecycle, store
 from ..errors import VotrError
 from ..paths import QUEUE_NAME
 from ..timefmt import to_iso, utcnow
@@ -91,7 +91,7 @@ def reconcile(huey: VotrHuey, conn: sqlite3.Connection) -> tuple[int, int]:
     queued = _queued(huey, "close_poll")
     now = utcnow()
     overdue = missing = 0
-    for poll in polls.awaiting_close(conn):
+    for poll in lifecycle.awaiting_close(conn):
         ended = poll.ended_at(now)
         if ended is not None:
             schedule_close(huey, poll.id, ended, due=True)
@@ -107,7 +107,9 @@ def requeue_hooks(huey: VotrHuey, conn: sqlite3.Connection) -> int:
     if not huey.on_close:
         return 0
     queued = _queued(huey, "run_hook")
-    missing = [(pid, to_iso(ended)) for pid, ended in polls.hooks_pending(conn) if (pid, to_iso(ended)) not in queued]
+    missing = [
+        (pid, to_iso(ended)) for pid, ended in lifecycle.hooks_pending(conn) if (pid, to_iso(ended)) not in queued
+    ]
     for pid, ended in missing:
         huey.hook_task(pid, ended)
     return len(missing)

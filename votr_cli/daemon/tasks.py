@@ -15,7 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .. import polls, store
+from .. import lifecycle, polls, store
 from ..timefmt import from_iso, log_str, to_iso, utcnow
 
 log = logging.getLogger("votr.daemon")
@@ -33,7 +33,7 @@ def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False)
 
     conn = store.connect(home)
     try:
-        done = polls.finalize(conn, poll_id, from_iso(ended_at), utcnow, with_hook)
+        done = lifecycle.finalize(conn, poll_id, from_iso(ended_at), utcnow, with_hook)
     finally:
         conn.close()
     if done.state == "not due":

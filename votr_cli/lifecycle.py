@@ -1,0 +1,176 @@
+"""How a poll's voting ends and moves: close, extend, delete, and the daemon's finalise step.
+
+No click, no rich; like `polls`, every function takes its connection and a
+clock from the caller and reads the clock under the write lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from .errors import VotrError
+from .polls import (
+    _POLL_COLUMNS,
+    Clock,
+    Poll,
+    PollClosed,
+    PollNotFound,
+    _event,
+    _load,
+    closed_message,
+    get_poll,
+)
+from .store import transaction
+from .timefmt import from_iso, local_str, to_iso
+
+
+def close_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock) -> Poll:
+    """Stop voting now; finalising (the `closed` event, the hook) is the daemon's job."""
+    with transaction(conn):
+        now = clock()  # under the write lock, so no ballot lands after closed_at
+        poll = get_poll(conn, poll_id)
+        if not poll.is_open(now):
+            raise PollClosed(f"poll {poll_id} is already closed: {closed_message(poll, now)}")
+        conn.execute("UPDATE polls SET closed_at = ?, closed_by = ? WHERE id = ?", (to_iso(now), actor, poll_id))
+        return get_poll(conn, poll_id)
+
+
+def extend_poll(
+    conn: sqlite3.Connection,
+    poll_id: int,
+    actor: str,
+    clock: Clock,
+    by: timedelta | None = None,
+    to: datetime | None = None,
+) -> tuple[Poll, bool]:
+    """Move the deadline later (reopening a closed poll); returns the poll and whether it reopened.
+
+    `by` counts from the deadline of an open poll, and from now for a closed
+    one (whether it closed early or at its deadline).
+    """
+    from .timeparse import MAX_AHEAD, check_deadline
+
+    if (by is None) == (to is None):
+        raise ValueError("give exactly one of by and to")
+    if by is not None and not timedelta(0) < by <= MAX_AHEAD:
+        raise VotrError("--by takes a duration from 1s to a year, e.g. 30m")
+    with transaction(conn):
+        now = clock()
+        poll = get_poll(conn, poll_id)
+        reopened = not poll.is_open(now)
+        current = poll.ended_at(now) or poll.closes_at
+        if to is not None:
+            new_deadline = to
+            if new_deadline <= current:
+                raise VotrError(
+                    f"the new deadline {local_str(new_deadline)} is not after the current one "
+                    f"({local_str(current)}): extend only moves a deadline later; `votr close {poll_id}` ends it now"
+                )
+        else:
+            new_deadline = (now if reopened else poll.closes_at) + by  # type: ignore[operator]
+        check_deadline(new_deadline, now)
+        conn.execute(
+            """UPDATE polls SET closes_at = ?, closed_at = NULL, closed_by = NULL,
+               finalized_at = NULL, result = NULL, hook_state = NULL WHERE id = ?""",
+            (to_iso(new_deadline), poll_id),
+        )
+        _event(
+            conn,
+            poll_id,
+            "reopened" if reopened else "extended",
+            actor,
+            now,
+            closes_at=to_iso(new_deadline),
+            previous=to_iso(poll.closes_at),
+        )
+        return get_poll(conn, poll_id), reopened
+
+
+class Finalised(NamedTuple):
+    """What one finalise step did; `poll` is the poll as found (None once deleted)."""
+
+    state: str  # "finalized", "not due", "already finalized", "stale" (extended, reopened or deleted)
+    poll: Poll | None = None
+
+
+def finalize(
+    conn: sqlite3.Connection, poll_id: int, ended_at: datetime, clock: Clock, with_hook: bool = False
+) -> Finalised:
+    """Freeze the result of the closing that ended voting at `ended_at`, once.
+
+    `ended_at` names the closing a task was made for: the deadline, or the
+    moment of an early close. A poll extended, reopened or deleted since then
+    has no such closing any more, so its old task does nothing.
+    """
+    with transaction(conn):
+        now = clock()
+        try:
+            poll = get_poll(conn, poll_id)
+        except PollNotFound:
+            return Finalised("stale")
+        ended = poll.ended_at(now)
+        if ended is None:
+            return Finalised("not due" if poll.closes_at == ended_at else "stale", poll)
+        if ended != ended_at:
+            return Finalised("stale", poll)
+        if poll.finalized_at is not None:
+            return Finalised("already finalized", poll)
+        import json
+
+        winners = [o.name for o in poll.leaders]
+        result = {"total_votes": poll.total_votes, "options": [[o.name, o.votes] for o in poll.options]}
+        conn.execute(
+            "UPDATE polls SET closed_at = ?, finalized_at = ?, result = ?, hook_state = ? WHERE id = ?",
+            (
+                to_iso(ended),
+                to_iso(now),
+                json.dumps(result | {"winners": winners}),
+                "pending" if with_hook else None,
+                poll_id,
+            ),
+        )
+        _event(
+            conn,
+            poll_id,
+            "closed",
+            poll.closed_by or "deadline",
+            now,
+            closed_at=to_iso(ended),
+            winners=winners,
+            total_votes=poll.total_votes,
+        )
+        return Finalised("finalized", get_poll(conn, poll_id))
+
+
+def set_hook_state(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, state: str) -> None:
+    """Record how the hook of one closing went; a reopened poll's old closing is left alone."""
+    with transaction(conn):
+        conn.execute(
+            "UPDATE polls SET hook_state = ? WHERE id = ? AND closed_at = ? AND hook_state IS NOT NULL",
+            (state, poll_id, to_iso(ended_at)),
+        )
+
+
+def hooks_pending(conn: sqlite3.Connection) -> list[tuple[int, datetime]]:
+    """(poll, closing) pairs finalised whose hook has neither succeeded nor given up."""
+    rows = conn.execute("SELECT id, closed_at FROM polls WHERE hook_state = 'pending' ORDER BY closed_at").fetchall()
+    return [(r["id"], from_iso(r["closed_at"])) for r in rows]
+
+
+def awaiting_close(conn: sqlite3.Connection) -> list[Poll]:
+    """Polls not finalised yet (open ones and overdue ones), the next to end first."""
+    rows = conn.execute(
+        f"SELECT {_POLL_COLUMNS} FROM polls WHERE finalized_at IS NULL ORDER BY coalesce(closed_at, closes_at), id"
+    ).fetchall()
+    return _load(conn, rows)
+
+
+def delete_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock) -> Poll:
+    with transaction(conn):
+        now = clock()
+        poll = get_poll(conn, poll_id)
+        conn.execute("DELETE FROM polls WHERE id = ?", (poll_id,))
+        _event(conn, poll_id, "deleted", actor, now, title=poll.title, total_votes=poll.total_votes)
+    return poll
