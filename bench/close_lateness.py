@@ -201,7 +201,7 @@ def create_polls(home: Path, plan: Plan) -> dict[int, str]:
     groups: dict[int, str] = {}
     for n, (group, offset) in enumerate(offsets):
         deadline = now + dt.timedelta(seconds=offset)
-        poll = polls.create_poll(conn, f"Bench {n}", ["a", "b"], deadline, utcnow(), "bench")
+        poll = polls.create_poll(conn, f"Bench {n}", ["a", "b"], deadline, utcnow, "bench")
         problem = request_close(home, poll.id, poll.closes_at)
         if problem:
             sys.exit(problem)
@@ -235,7 +235,8 @@ def finalise_floor(home: Path, polls_n: int = 20) -> tuple[list[float], list[flo
     conn = store.connect(home)
     now = utcnow()
     deadline = now + dt.timedelta(seconds=1)
-    ids = [polls.create_poll(conn, f"Floor {i}", ["a", "b"], deadline, now, "bench").id for i in range(polls_n + 1)]
+    fixed = lambda: now  # noqa: E731 - the core reads a clock; creating the floor polls pins it
+    ids = [polls.create_poll(conn, f"Floor {i}", ["a", "b"], deadline, fixed, "bench").id for i in range(polls_n + 1)]
     conn.close()
     time.sleep(max(0.0, (deadline - utcnow()).total_seconds()) + 0.05)
     ended = from_iso(to_iso(deadline))
