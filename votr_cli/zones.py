@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import NoReturn
 
 from .errors import TimeParseError
 from .timefmt import abbreviation, clock_str, date_str, offset_str
@@ -118,7 +119,7 @@ def resolve(naive: datetime, tz: tzinfo | None, typed: str) -> datetime:
     where = local_name(tz)
     if early.astimezone(tz).replace(tzinfo=None) == naive:
         # Both readings are real: the clocks went back over this time.
-        return _refuse_repeated(naive, typed, where, day, early, late, before, after, tz)
+        _refuse_repeated(naive, typed, where, day, early, late, before, after, tz)
     raise TimeParseError(
         f"{typed} does not exist in {where}: on {day} the clocks go forward from "
         f"{clock_str(before)} {abbreviation(before)} straight to {clock_str(after)} {abbreviation(after)}; "
@@ -136,7 +137,7 @@ def _refuse_repeated(
     before: datetime,
     after: datetime,
     tz: tzinfo | None,
-) -> datetime:
+) -> NoReturn:
     wall = f"{naive:%Y-%m-%d} {clock_str(naive)}"
     one, two = early.astimezone(tz), late.astimezone(tz)
     raise TimeParseError(
