@@ -308,9 +308,7 @@ def run_variant(name: str, votr: Path, python: str, plan: Plan, root: Path, floo
     print(f"[{name}] starting: {shlex.join(argv)}")
     with open(log_path, "w") as log:
         # cwd=home: from a source checkout, `python -c` would import votr_cli from the working directory.
-        proc = subprocess.Popen(
-            argv, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.Popen(argv, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     floor_proc: subprocess.Popen | None = None
     try:
         if name == "votr":

@@ -136,3 +136,78 @@ def daemons(home: Path) -> Iterator[Callable[..., Daemon]]:
             d.proc.kill()
             d.proc.wait()
         d.log.close()
+
+
+class Accounts:
+    """Two real accounts, votr-alice and votr-bob, in the group votr-team, and a way to run votr as each."""
+
+    GROUP = "votr-team"
+    NAMES = ("votr-alice", "votr-bob")
+
+    def __init__(self, setpriv: str) -> None:
+        self.setpriv = setpriv
+
+    def run(self, who: str, home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            self.argv(who, "--home", str(home), *args),
+            env=env or subprocess_env(home),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd="/",
+        )
+
+    def argv(self, who: str, *args: str) -> list[str]:
+        return [self.setpriv, f"--reuid={who}", f"--regid={who}", "--init-groups", votr_exe(), *args]
+
+    def shared_home(self, setgid: bool = True) -> Path:
+        """A fresh group folder both accounts can write, in a place both can reach."""
+        import grp
+        import tempfile
+
+        top = Path(tempfile.mkdtemp(prefix="votr-shared-", dir="/tmp"))
+        top.chmod(0o755)
+        home = top / "home"
+        home.mkdir()
+        os.chown(home, 0, grp.getgrnam(self.GROUP).gr_gid)
+        home.chmod(0o2770 if setgid else 0o770)
+        self.made.append(top)
+        return home
+
+    made: list[Path]
+
+
+@pytest.fixture(scope="session")
+def accounts_setup() -> Accounts:
+    import shutil
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create the two test accounts (useradd) and to run as them (setpriv)")
+    setpriv, useradd, groupadd = shutil.which("setpriv"), shutil.which("useradd"), shutil.which("groupadd")
+    if not (setpriv and useradd and groupadd):
+        pytest.skip("needs util-linux's setpriv and useradd/groupadd to act as two accounts")
+    import grp
+    import pwd
+
+    try:
+        grp.getgrnam(Accounts.GROUP)
+    except KeyError:
+        subprocess.run([groupadd, "--system", Accounts.GROUP], check=True)
+    for name in Accounts.NAMES:
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            subprocess.run(
+                [useradd, "--system", "--no-create-home", "--user-group", "-G", Accounts.GROUP, name], check=True
+            )
+    return Accounts(setpriv)
+
+
+@pytest.fixture
+def accounts(accounts_setup: Accounts) -> Iterator[Accounts]:
+    import shutil
+
+    accounts_setup.made = []
+    yield accounts_setup
+    for top in accounts_setup.made:
+        shutil.rmtree(top, ignore_errors=True)

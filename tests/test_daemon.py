@@ -141,7 +141,7 @@ def test_a_second_daemon_is_refused(home: Path, daemons: Callable[..., Daemon]) 
         [votr_exe(), "daemon"], env=subprocess_env(home), capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 1
-    assert result.stderr == f"Error: a daemon is already running (pid {first.proc.pid})\n"
+    assert result.stderr == f"Error: a daemon is already running on '{home}' (pid {first.proc.pid})\n"
     assert first.proc.poll() is None
 
 

@@ -39,6 +39,7 @@ def test_python_dash_m_works_the_same(home: Path) -> None:
 
 
 def test_errors_are_one_line_without_traceback(home: Path) -> None:
+    votr(home, "create", "Lunch?", "-o", "Pizza", "-o", "Sushi")
     result = votr(home, "vote", "7", "pizza", check=False)
     assert result.returncode == 1
     assert result.stderr == "Error: no poll 7: `votr list --all` shows the polls there are\n"

@@ -86,11 +86,16 @@ class VotrGroup(click.Group):
         except VotrError as exc:
             # Messages quote what the user typed or stored; escape it here, once.
             raise click.ClickException(safe(str(exc))) from None
-        except sqlite3.OperationalError as exc:
-            raise click.ClickException(f"the poll store is unavailable ({exc}); try again") from None
-        except sqlite3.DatabaseError as exc:
-            home = ctx.obj.home if isinstance(ctx.obj, Settings) else "the home folder"
-            raise click.ClickException(f"the poll store in {str(home)!r} is damaged ({exc})") from None
+        except sqlite3.Error as exc:
+            from .paths import DB_NAME
+            from .store import explain
+
+            home = ctx.obj.home if isinstance(ctx.obj, Settings) else "."
+            raise click.ClickException(safe(str(explain(exc, os.path.join(home, DB_NAME))))) from None
+        except OSError as exc:
+            # Not a bug of ours but the system's answer (a file votr may not touch): one line, not a traceback.
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise click.ClickException(safe(f"{exc.strerror or exc}{where}")) from None
 
 
 def _usage_error(exc: click.UsageError) -> NoReturn:
@@ -117,9 +122,10 @@ def cli(ctx: click.Context, home: str | None) -> None:
       votr vote 1 pizza
       votr show 1
     """
-    if home is not None and not home.strip():
-        # An empty --home (say, an unset variable in a script) must not mean the real home.
-        raise click.UsageError("--home is empty: give a folder")
+    if home is not None and not home.strip() or home is None and os.environ.get("VOTR_HOME") is not None:
+        # An empty --home or VOTR_HOME (say, an unset variable in a script) must not mean the real home.
+        given = "--home" if home is not None else "VOTR_HOME"
+        raise click.UsageError(f"{given} is empty: give a folder")
     ctx.obj = Settings(home=resolve_home(home))
 
 

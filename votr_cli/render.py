@@ -73,7 +73,7 @@ def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
             row.append(Text("█" * round(share * bar_width), style="green" if lead else "blue"))
         row.append(Text(f"◀ {mark}" if lead else "", style="bold"))
         table.add_row(*row)
-    header = Text.assemble((f"Poll {poll.id}: ", "bold"), (safe(poll.title), "bold"))
+    header = Text.assemble((f"Poll {poll.id}: ", "bold"), (safe(poll.title, keep_newlines=True), "bold"))
     footer = Text(status_line(poll, now), style="" if is_open else "dim")
     return Group(header, table, footer)
 

@@ -20,6 +20,20 @@ F = TypeVar("F", bound=Callable[..., object])
 now = utcnow  # the one clock commands read; the core takes it as an argument
 
 
+class Seconds(click.FloatRange):
+    """A number of seconds in a range; `nan` and `inf` are refused (FloatRange lets nan through)."""
+
+    name = "seconds"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        import math
+
+        rv = super().convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{value!r} is not a number of seconds from {self.min:g} to {self.max:g}", param, ctx)
+        return rv
+
+
 def json_option(f: F) -> F:
     return click.option("--json", "json_", is_flag=True, help="Print one JSON document instead of text.")(f)  # type: ignore[return-value]
 
@@ -32,8 +46,9 @@ def home_dir() -> str:
     return click.get_current_context().find_root().obj.home
 
 
-def open_store() -> sqlite3.Connection:
-    return store.connect(home_dir())
+def open_store(create: bool = False) -> sqlite3.Connection:
+    """The home's poll store; only commands that add polls (`create`) make a missing one."""
+    return store.connect(home_dir(), create=create)
 
 
 def request_close(poll_id: int, ended_at: datetime, due: bool = False) -> None:
@@ -67,4 +82,7 @@ def login_name() -> str:
 def print_json(data: object) -> None:
     import json
 
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    from ..text import json_text
+
+    # Intact data, but no control or invisible character reaches the terminal raw.
+    click.echo(json_text(json.dumps(data, indent=2, ensure_ascii=False)))

@@ -9,7 +9,13 @@ from ._common import json_option, login_name, now, open_store, print_json, reque
 @click.command()
 @click.argument("title")
 @click.option(
-    "-o", "--option", "options", multiple=True, metavar="OPTION", help="An answer to choose; repeat for each (2 to 26)."
+    "-o",
+    "--option",
+    "options",
+    multiple=True,
+    required=True,
+    metavar="OPTION",
+    help="An answer to choose; repeat for each (2 to 26).",
 )
 @click.option(
     "--closes-in",
@@ -51,7 +57,7 @@ def create(title: str, options: tuple[str, ...], closes_in: str | None, closes_a
         deadline = timeparse.deadline_from_duration(closes_in, started)
     else:
         deadline = started + polls.DEFAULT_OPEN_FOR
-    conn = open_store()
+    conn = open_store(create=True)
     poll = polls.create_poll(conn, title, options, deadline, now, login_name(), created_at=started)
     request_close(poll.id, poll.closes_at)
     if json_:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ._common import home_dir
+from ._common import Seconds, home_dir
 
 
 @click.command()
@@ -19,7 +19,7 @@ from ._common import home_dir
     "--hook-timeout",
     default=30.0,
     show_default=True,
-    type=click.FloatRange(0.1, 3600),
+    type=Seconds(0.1, 3600),
     metavar="SECONDS",
     help="How long the on-close command may run before it is killed (and tried again).",
 )
@@ -55,9 +55,9 @@ def daemon(
         except ValueError as exc:
             raise UsageError(f"--on-close: {exc}") from None
     if print_systemd_unit:
-        from ..daemon.runner import systemd_unit
+        from ..daemon.unit import systemd_unit
 
-        click.echo(systemd_unit(Path(home_dir()), on_close, workers), nl=False)
+        click.echo(systemd_unit(Path(home_dir()), workers, on_close, hook_timeout, log_file, verbose), nl=False)
         return
     from ..daemon.runner import run_daemon
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import VotrError
-from ._common import now
+from ._common import Seconds, now
 
 VOTES = [
     ("ana", "Pizza"), ("bo", "Sushi"), ("cy", "Pizza"), ("dee", "Tacos"), ("eli", "Sushi"), ("fay", "Pizza"),
@@ -29,7 +29,7 @@ def _wait_for(condition, timeout: float, what: str) -> None:  # noqa: ANN001 - a
 
 
 @click.command()
-@click.option("--seconds", default=5.0, show_default=True, type=click.FloatRange(1, 60), help="How long the poll runs.")
+@click.option("--seconds", default=5.0, show_default=True, type=Seconds(1, 60), help="How long the poll runs.")
 @click.pass_context
 def demo(ctx: click.Context, seconds: float) -> None:
     """Watch a poll close by itself: starts the daemon, votes, counts down.

@@ -24,8 +24,13 @@ def list_(all_: bool, closed: bool, json_: bool) -> None:
         raise UsageError("--all and --closed exclude each other; give one")
     which = "all" if all_ else "closed" if closed else "open"
     at = now()
-    conn = open_store()
-    found = polls.list_polls(conn, at, which)
+    from ..store import NoStore
+
+    try:
+        conn = open_store()
+    except NoStore:
+        conn = None  # nothing here yet: an empty list, and nothing created
+    found = polls.list_polls(conn, at, which) if conn is not None else []
     if json_:
         print_json({"polls": [p.to_json(at) for p in found]})
         return
@@ -37,4 +42,5 @@ def list_(all_: bool, closed: bool, json_: bool) -> None:
         "all": 'No polls yet. Create one: votr create "Lunch?" -o Pizza -o Sushi',
     }[which]
     print_poll_list(found, at, hint)
-    hint_if_no_daemon(conn, found, at)
+    if conn is not None:
+        hint_if_no_daemon(conn, found, at)

@@ -17,13 +17,19 @@ def status(json_: bool) -> None:
     """
     from .. import lifecycle
     from ..daemon.heartbeat import live_daemon
+    from ..store import NoStore
     from ..text import safe
     from ..timefmt import describe_span, remaining_phrase, to_iso
+    from ._common import home_dir
 
-    conn = open_store()
     at = now()
-    info = live_daemon(conn, at)
-    waiting = lifecycle.awaiting_close(conn)
+    try:
+        conn = open_store()
+    except NoStore:
+        info, waiting = None, []
+    else:
+        info = live_daemon(conn, at)
+        waiting = lifecycle.awaiting_close(conn)
     first = waiting[0] if waiting else None
     if json_:
         daemon = (
@@ -35,11 +41,12 @@ def status(json_: bool) -> None:
         if first is not None:
             ended = first.ended_at(at) or first.closes_at
             next_close = {"id": first.id, "closes_at": to_iso(ended)}
-        print_json({"daemon": daemon, "pending_closes": len(waiting), "next_close": next_close})
+        print_json({"home": home_dir(), "daemon": daemon, "pending_closes": len(waiting), "next_close": next_close})
         return
+    click.echo(f"home: {safe(home_dir())}")
     if info:
         click.echo(
-            f"daemon: running (pid {info.pid} on {safe(info.host)}, version {info.version}, "
+            f"daemon: running (pid {info.pid} on {safe(info.host)}, version {safe(info.version)}, "
             f"for {describe_span(at - info.started_at)})"
         )
     else:

@@ -7,6 +7,7 @@ the same names (Huey finds a task by `module.name`).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,16 @@ class QueueStorage(SqliteStorage):
     """
 
     def _create_connection(self):  # noqa: ANN202 - Huey's signature
+        # Each thread opens its own connection, and queue.db sits in a home
+        # other members may write: the same checks as votr.db (invariant 9).
+        path = self.filename
+        checked = store.create_file(path, store.file_mode(os.path.dirname(path)))
+        for suffix in ("-wal", "-shm", "-journal"):
+            store.check_plain(path + suffix)
         conn = super()._create_connection()
+        if not store.opened_as_checked(conn, path, checked):
+            conn.close()
+            raise store.StoreError(f"{path!r} was replaced while votr opened it; votr uses only regular files there")
         # Losing the queue loses nothing (the daemon rebuilds it from votr.db),
         # so its commits need not wait for fsync; WAL keeps the file consistent.
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -71,7 +81,6 @@ class VotrHuey(SqliteHuey):
 def make_queue(home: store.Home) -> VotrHuey:
     home = Path(home)
     path = home / QUEUE_NAME
-    store.create_file(path, store.file_mode(home))
     huey = VotrHuey("votr", filename=str(path), results=False, utc=True, timeout=30)
     huey.home = home
 
@@ -143,6 +152,8 @@ def request_close(home: store.Home, poll_id: int, ended_at: datetime, due: bool 
         huey = make_queue(home)
         schedule_close(huey, poll_id, ended_at, due)
         huey.storage.close()
-    except (OSError, sqlite3.Error) as exc:
-        return f"could not queue the close in {str(Path(home, QUEUE_NAME))!r} ({exc}); `votr daemon` will on start"
+    except (OSError, sqlite3.Error, store.StoreError) as exc:
+        # The poll store is the truth: a running daemon sees the new poll there and closes it on time anyway.
+        where = str(Path(home, QUEUE_NAME))
+        return f"could not queue the close in {where!r} ({exc}); a running daemon closes it anyway"
     return None

@@ -21,7 +21,6 @@ from .queue import VotrHuey, make_queue, refile_schedule, schedule_close
 
 log = logging.getLogger("votr.daemon")
 
-LOCK_NAME = "daemon.lock"
 RECONCILE_EVERY_S = 30.0
 SHUTDOWN_GRACE_S = 4.0  # SIGTERM must end the daemon within 5 s
 
@@ -30,19 +29,21 @@ class AlreadyRunning(VotrError):
     pass
 
 
-def take_lock(home: Path) -> int:
-    """An exclusive lock on home/daemon.lock; the kernel drops it when we die, so it is never stale."""
-    path = home / LOCK_NAME
-    store.create_file(path, store.file_mode(home))
-    fd = os.open(path, os.O_RDWR)
+def take_lock(home: Path, conn: sqlite3.Connection) -> int:
+    """An exclusive lock on the home folder itself; the kernel drops it when we die, so it is never stale.
+
+    Not a lock file: in a group home another member could delete, replace or
+    plant one (a symlink to a file of yours). Nobody but the folder's parent's
+    writers can swap the folder itself.
+    """
+    fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
         os.close(fd)
-        raise AlreadyRunning(f"a daemon is already running (pid {holder})") from None
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())
+        info = heartbeat.live_daemon(conn, utcnow())
+        holder = f"pid {info.pid}" if info else "starting or stopping"
+        raise AlreadyRunning(f"a daemon is already running on {str(home)!r} ({holder})") from None
     return fd
 
 
@@ -116,14 +117,21 @@ def requeue_hooks(huey: VotrHuey, conn: sqlite3.Connection) -> int:
 
 
 def _open_queue(home: Path) -> VotrHuey:
+    """The home's queue; a damaged one, or anything but a regular file in its place, is set aside."""
     try:
-        return make_queue(home)
-    except sqlite3.DatabaseError as exc:
-        # The queue is only a reminder (invariant 3): set a damaged one aside and start afresh.
+        huey = make_queue(home)
+        huey.storage.next_due()  # opens and reads it: a damaged file shows now, not at the first close
+        return huey
+    except (sqlite3.DatabaseError, store.StoreError) as exc:
+        # The queue is only a reminder (invariant 3): set it aside and start afresh.
         path = home / QUEUE_NAME
-        aside = path.with_name(f"queue.db.damaged-{int(time.time())}")
-        log.warning("queue %s is damaged (%s); moved it to %s and starting a new one", path, exc, aside.name)
-        path.rename(aside)
+        aside = path.with_name(f"queue.db.damaged-{time.time_ns()}")
+        log.warning("queue %s is unusable (%s); moved it to %s and starting a new one", path, exc, aside.name)
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.rename(f"{path}{suffix}", f"{aside}{suffix}")  # renames a symlink, never its target
+            except FileNotFoundError:
+                pass
         return make_queue(home)
 
 
@@ -162,7 +170,7 @@ def run_daemon(
 
     setup_logging(log_file, verbose)
     conn = store.connect(home)
-    lock_fd = take_lock(home)
+    lock_fd = take_lock(home, conn)
     started_at = utcnow()
     huey = _open_queue(home)
     huey.on_close = on_close
@@ -208,32 +216,3 @@ def run_daemon(
         conn.close()
         os.close(lock_fd)
         log.info("votr daemon stopped")
-
-
-def systemd_unit(home: Path, on_close: str | None, workers: int) -> str:
-    args = [sys.executable, "-m", "votr_cli", "--home", str(home.resolve()), "daemon", "--workers", str(workers)]
-    if on_close:
-        args += ["--on-close", on_close]
-    return f"""[Unit]
-Description=votr daemon: closes polls at their deadlines ({home})
-
-[Service]
-ExecStart={" ".join(_systemd_quote(a) for a in args)}
-# votr stops gracefully on SIGTERM, finishing a running close.
-KillSignal=SIGTERM
-TimeoutStopSec=10
-Restart=on-failure
-RestartSec=2
-UMask=0007
-
-[Install]
-WantedBy=default.target
-"""
-
-
-def _systemd_quote(arg: str) -> str:
-    """One ExecStart word: systemd expands % and $ and splits on blanks, with C-style quoting."""
-    escaped = arg.replace("%", "%%").replace("$", "$$")
-    if escaped and all(c.isalnum() or c in "-_./=:,+@" for c in escaped):
-        return escaped
-    return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'

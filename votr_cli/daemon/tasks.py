@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from .. import lifecycle, polls, store
+from ..text import json_text
 from ..timefmt import from_iso, log_str, to_iso, utcnow
 
 log = logging.getLogger("votr.daemon")
@@ -46,14 +47,14 @@ def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False)
     assert poll.finalized_at is not None
     late_ms = (poll.finalized_at - from_iso(ended_at)).total_seconds() * 1000
     leaders = poll.leaders
-    names = ", ".join(json.dumps(o.name, ensure_ascii=False) for o in leaders)
+    names = ", ".join(json_text(json.dumps(o.name, ensure_ascii=False)) for o in leaders)
     if not leaders:
         outcome = "no votes"
     elif len(leaders) == 1:
         outcome = f"winner {names} with {leaders[0].votes} of {poll.total_votes} votes"
     else:
         outcome = f"tie between {names} at {leaders[0].votes} of {poll.total_votes} votes each"
-    title = json.dumps(poll.title, ensure_ascii=False)
+    title = json_text(json.dumps(poll.title, ensure_ascii=False))
     deadline = log_str(from_iso(ended_at))
     log.info("closed poll %s %s: deadline %s, %.0f ms late; %s", poll.id, title, deadline, late_ms, outcome)
     return poll
@@ -103,7 +104,7 @@ def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: flo
         try:
             assert proc.stdin is not None
             try:
-                proc.stdin.write(json.dumps(data, ensure_ascii=False).encode())
+                proc.stdin.write(json_text(json.dumps(data, ensure_ascii=False)).encode())
                 proc.stdin.close()
             except BrokenPipeError:
                 pass  # the hook does not read its stdin; that is its business
