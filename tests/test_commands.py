@@ -177,7 +177,7 @@ def test_every_change_is_in_the_event_log(home: Path) -> None:
     conn = sqlite3.connect(home / "votr.db")
     rows = conn.execute("SELECT kind, actor FROM events WHERE poll_id = ? ORDER BY id", (pid,)).fetchall()
     kinds = [k for k, _ in rows]
-    assert kinds == ["created", "voted", "changed vote", "reopened", "extended", "deleted"]
+    assert kinds == ["created", "voted", "changed vote", "closed early", "reopened", "extended", "deleted"]
     assert rows[1][1] == "ana"
 
 

@@ -96,7 +96,7 @@ def test_early_close_finalises_now_and_the_deadline_does_nothing(home: Path, dae
     assert from_iso(poll(pid)["closed_at"]) < from_iso(deadline)
     wait_past(deadline)
     wait_for(lambda: queue_empty(home), 10, "the deadline's task to run")
-    assert events(home, pid) == ["created", "closed"]
+    assert events(home, pid) == ["created", "closed early", "closed"]
 
 
 def test_delete_cancels_the_close(home: Path, daemons: Callable[..., Daemon]) -> None:
@@ -272,10 +272,10 @@ def test_demo_in_a_given_home_keeps_the_poll(tmp_path: Path) -> None:
 
 
 def test_print_systemd_unit(home: Path) -> None:
-    unit = ok("daemon", "--print-systemd-unit", "--on-close", "notify-send done").stdout
+    unit = ok("daemon", "--print-systemd-unit", "--on-close", "echo done").stdout
     assert "[Service]" in unit and "KillSignal=SIGTERM" in unit
     exec_line = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
-    assert f'-m votr_cli --home {home} daemon --workers 2 --on-close "notify-send done"' in exec_line
+    assert f'-m votr_cli --home {home} daemon --workers 2 --on-close "echo done"' in exec_line
     assert not (home / "daemon.lock").exists()
 
 

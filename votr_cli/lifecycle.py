@@ -34,6 +34,8 @@ def close_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock)
         if not poll.is_open(now):
             raise PollClosed(f"poll {poll_id} is already closed: {closed_message(poll, now)}")
         conn.execute("UPDATE polls SET closed_at = ?, closed_by = ? WHERE id = ?", (to_iso(now), actor, poll_id))
+        # The daemon reads this event to finalise at once even if the CLI could not queue the close.
+        _event(conn, poll_id, "closed early", actor, now, closed_at=to_iso(now))
         return get_poll(conn, poll_id)
 
 
@@ -153,10 +155,49 @@ def set_hook_state(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, s
         )
 
 
-def hooks_pending(conn: sqlite3.Connection) -> list[tuple[int, datetime]]:
-    """(poll, closing) pairs finalised whose hook has neither succeeded nor given up."""
-    rows = conn.execute("SELECT id, closed_at FROM polls WHERE hook_state = 'pending' ORDER BY closed_at").fetchall()
-    return [(r["id"], from_iso(r["closed_at"])) for r in rows]
+def hooks_pending(conn: sqlite3.Connection) -> list[tuple[int, datetime, str]]:
+    """(poll, closing, state) of closings whose hook has neither succeeded nor given up.
+
+    'pending' after a crash; 'interrupted' when a stopping daemon cut it short.
+    """
+    rows = conn.execute(
+        "SELECT id, closed_at, hook_state FROM polls WHERE hook_state IN ('pending', 'interrupted') ORDER BY closed_at"
+    ).fetchall()
+    return [(r["id"], from_iso(r["closed_at"]), r["hook_state"]) for r in rows]
+
+
+class Awaiting(NamedTuple):
+    """A poll not finalised yet, as the daemon tracks it: no options, no counts, one light row."""
+
+    id: int
+    closes_at: datetime
+    closed_at: datetime | None
+
+    def ended_at(self, now: datetime) -> datetime | None:
+        if self.closed_at is not None:
+            return self.closed_at
+        return self.closes_at if now >= self.closes_at else None
+
+    @property
+    def due(self) -> datetime:
+        """When this poll's close is due: its early close, or its deadline."""
+        return self.closed_at or self.closes_at
+
+
+def awaiting_deadlines(conn: sqlite3.Connection, ids: list[int] | None = None) -> list[Awaiting]:
+    """Polls not finalised yet (all, or those of `ids`), the next to end first.
+
+    `ids` go in through json_each, one parameter however many there are.
+    """
+    sql = "SELECT id, closes_at, closed_at FROM polls WHERE finalized_at IS NULL"
+    args: tuple = ()
+    if ids is not None:
+        import json
+
+        sql += " AND id IN (SELECT value FROM json_each(?))"
+        args = (json.dumps(ids),)
+    rows = conn.execute(f"{sql} ORDER BY coalesce(closed_at, closes_at), id", args).fetchall()
+    return [Awaiting(r[0], from_iso(r[1]), from_iso(r[2]) if r[2] else None) for r in rows]
 
 
 def awaiting_close(conn: sqlite3.Connection) -> list[Poll]:

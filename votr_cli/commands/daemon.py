@@ -54,6 +54,12 @@ def daemon(
                 raise UsageError("--on-close needs a command")
         except ValueError as exc:
             raise UsageError(f"--on-close: {exc}") from None
+        from ..daemon.tasks import check_command
+
+        problem = check_command(on_close)
+        if problem:
+            # Refused now, not noticed at the first close hours later.
+            raise UsageError(f"--on-close: {problem}")
     if print_systemd_unit:
         from ..daemon.unit import systemd_unit
 

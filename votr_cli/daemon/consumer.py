@@ -46,8 +46,8 @@ class VotrWorker(Worker):
                 return
             try:
                 version = self._data_version()
-            except Exception:  # a locked or briefly unreadable queue must not kill the worker
-                log.exception("cannot read the queue; trying again")
+            except Exception as exc:  # a locked or briefly unreadable queue must not kill the worker
+                log.warning("cannot read the queue (%s); trying again", exc)
                 self.stop_flag.wait(1)
                 return
             if version != self._seen_version:
@@ -71,8 +71,8 @@ class VotrScheduler(Scheduler):
                     self.huey.enqueue(task)
                 self.work.set()
                 return
-        except Exception:  # as the stock scheduler does: log, and try again shortly
-            log.exception("cannot read the schedule; trying again")
+        except Exception as exc:  # as the stock scheduler does: log, and try again shortly
+            log.warning("cannot read the schedule (%s); trying again", exc)
             self.stop_flag.wait(1)
             return
         timeout = self.max_sleep
@@ -92,6 +92,7 @@ class VotrConsumer(Consumer):
         options.setdefault("periodic", False)
         options.setdefault("check_worker_health", True)
         super().__init__(huey, **options)
+        huey.wake_workers = self.work_wake
         # Both SIGTERM (systemd, kill) and SIGINT (Ctrl-C) stop gracefully,
         # letting a running close finish; a second signal interrupts.
         self._signal_actions[signal.SIGTERM] = (False, True)

@@ -6,9 +6,12 @@ the same names (Huey finds a task by `module.name`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sqlite3
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +60,18 @@ class QueueStorage(SqliteStorage):
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
+    suspect = False  # an operation failed as if the file were damaged: the daemon checks it now
+
+    @contextlib.contextmanager
+    def db(self, commit: bool = False, close: bool = False) -> Iterator[sqlite3.Cursor]:
+        try:
+            with super().db(commit, close) as curs:
+                yield curs
+        except sqlite3.DatabaseError as exc:
+            if not isinstance(exc, sqlite3.OperationalError) or "locked" not in str(exc):
+                self.suspect = True
+            raise
+
     def add_to_schedule(self, data: bytes, ts: datetime) -> None:
         super().add_to_schedule(data, _utc(ts))
 
@@ -72,16 +87,26 @@ class QueueStorage(SqliteStorage):
 class VotrHuey(SqliteHuey):
     storage_class = QueueStorage
     home: Path
+    # Set by the consumer: wakes idle workers. A task this process enqueues
+    # moves no data_version, so without it the workers would not see it.
+    wake_workers: threading.Event | None = None
+
+    def enqueue(self, task):  # noqa: ANN001, ANN201 - Huey's signature
+        result = super().enqueue(task)
+        if self.wake_workers is not None:
+            self.wake_workers.set()
+        return result
+
     on_close: str | None = None
     hook_timeout: float = tasks.HOOK_TIMEOUT_S
     # Hooks may use all workers but one, so a slow hook never holds up a close.
     hook_slots: threading.BoundedSemaphore = threading.BoundedSemaphore(1)
 
 
-def make_queue(home: store.Home) -> VotrHuey:
+def make_queue(home: store.Home, timeout: float = 30) -> VotrHuey:
     home = Path(home)
     path = home / QUEUE_NAME
-    huey = VotrHuey("votr", filename=str(path), results=False, utc=True, timeout=30)
+    huey = VotrHuey("votr", filename=str(path), results=False, utc=True, timeout=timeout)
     huey.home = home
 
     # Thin closures: the task names stay fixed while the home and the hook come from this instance.
@@ -95,10 +120,11 @@ def make_queue(home: store.Home) -> VotrHuey:
         if not huey.hook_slots.acquire(blocking=False):
             raise RetryTask(delay=0.25)  # all hook slots busy: leave this worker to closes
         try:
-            tasks.run_hook(huey.home, huey.on_close, poll_id, ended_at, huey.hook_timeout)
+            done = tasks.run_hook(huey.home, huey.on_close, poll_id, ended_at, huey.hook_timeout)
         finally:
             huey.hook_slots.release()
-        mark_hook(huey.home, poll_id, ended_at, "done")
+        if done:
+            mark_hook(huey.home, poll_id, ended_at, "done")
 
     huey.close_task = huey.task(name="close_poll", priority=CLOSE_PRIORITY, retries=3, retry_delay=1)(close_poll)
     huey.hook_task = huey.task(name="run_hook", priority=HOOK_PRIORITY, retries=2, retry_delay=1, retry_backoff=2)(
@@ -149,7 +175,8 @@ def request_close(home: store.Home, poll_id: int, ended_at: datetime, due: bool 
     import sqlite3
 
     try:
-        huey = make_queue(home)
+        # A short wait: the queue is a reminder, and a running daemon closes the poll without it.
+        huey = make_queue(home, timeout=5)
         schedule_close(huey, poll_id, ended_at, due)
         huey.storage.close()
     except (OSError, sqlite3.Error, store.StoreError) as exc:

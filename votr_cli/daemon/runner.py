@@ -15,14 +15,15 @@ from pathlib import Path
 from .. import lifecycle, store
 from ..errors import VotrError
 from ..paths import QUEUE_NAME
-from ..timefmt import to_iso, utcnow
-from . import heartbeat, tasks
+from ..timefmt import from_iso, to_iso, utcnow
+from . import heartbeat, tasks, watch
 from .queue import VotrHuey, make_queue, refile_schedule, schedule_close
 
 log = logging.getLogger("votr.daemon")
 
-RECONCILE_EVERY_S = 30.0
-SHUTDOWN_GRACE_S = 4.0  # SIGTERM must end the daemon within 5 s
+WATCH_EVERY_S = 0.25  # how soon a poll the CLI could not queue is seen
+SHUTDOWN_GRACE_S = 3.0  # a running close may finish; SIGTERM must end the daemon within 5 s
+STOP_WAIT_S = 0.5  # for votr.db's write lock, to record the stop
 
 
 class AlreadyRunning(VotrError):
@@ -51,7 +52,8 @@ class _OneLineErrors(logging.Filter):
     """Huey logs a failing task with its traceback; a failing hook is one line in our log instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], tasks.HookFailed):
+        # A damaged queue shows as failing tasks; the watch logs it once and rebuilds the queue.
+        if record.exc_info and isinstance(record.exc_info[1], tasks.HookFailed | sqlite3.DatabaseError):
             return False
         return True
 
@@ -70,10 +72,11 @@ def setup_logging(log_file: Path | None, verbose: bool) -> None:
     root = logging.getLogger()
     for handler in handlers:
         handler.setFormatter(fmt)
+        # On the handlers, not on the "huey" logger: a logger's filters do not see its children's records.
+        handler.addFilter(_OneLineErrors())
         root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.getLogger("huey").setLevel(logging.DEBUG if verbose else logging.WARNING)
-    logging.getLogger("huey").addFilter(_OneLineErrors())
 
 
 def _queued(huey: VotrHuey, name: str) -> set[tuple[int, str]]:
@@ -84,15 +87,17 @@ def _queued(huey: VotrHuey, name: str) -> set[tuple[int, str]]:
     }
 
 
-def reconcile(huey: VotrHuey, conn: sqlite3.Connection) -> tuple[int, int]:
+def reconcile(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = False) -> tuple[int, int]:
     """Invariant 3: finalise what is overdue now; give every open poll a pending close.
 
     Returns (overdue polls queued now, open polls that had lost their task).
+    Reading what the queue holds means unpickling every task: done at start
+    only; a queue just rebuilt holds nothing.
     """
-    queued = _queued(huey, "close_poll")
+    queued = set() if queue_is_new else _queued(huey, "close_poll")
     now = utcnow()
     overdue = missing = 0
-    for poll in lifecycle.awaiting_close(conn):
+    for poll in lifecycle.awaiting_deadlines(conn):
         ended = poll.ended_at(now)
         if ended is not None:
             schedule_close(huey, poll.id, ended, due=True)
@@ -103,13 +108,13 @@ def reconcile(huey: VotrHuey, conn: sqlite3.Connection) -> tuple[int, int]:
     return overdue, missing
 
 
-def requeue_hooks(huey: VotrHuey, conn: sqlite3.Connection) -> int:
-    """Hooks of closings finalised before a crash, and not yet run: run them now."""
+def requeue_hooks(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = False) -> int:
+    """Hooks of closings finalised before a crash (or a lost queue), and not yet run: run them now."""
     if not huey.on_close:
         return 0
-    queued = _queued(huey, "run_hook")
+    queued = set() if queue_is_new else _queued(huey, "run_hook")
     missing = [
-        (pid, to_iso(ended)) for pid, ended in lifecycle.hooks_pending(conn) if (pid, to_iso(ended)) not in queued
+        (pid, to_iso(ended)) for pid, ended, _ in lifecycle.hooks_pending(conn) if (pid, to_iso(ended)) not in queued
     ]
     for pid, ended in missing:
         huey.hook_task(pid, ended)
@@ -118,42 +123,57 @@ def requeue_hooks(huey: VotrHuey, conn: sqlite3.Connection) -> int:
 
 def _open_queue(home: Path) -> VotrHuey:
     """The home's queue; a damaged one, or anything but a regular file in its place, is set aside."""
+    path = home / QUEUE_NAME
     try:
         huey = make_queue(home)
-        huey.storage.next_due()  # opens and reads it: a damaged file shows now, not at the first close
-        return huey
+        if [tuple(r) for r in huey.storage.sql("PRAGMA quick_check", results=True)] == [("ok",)]:
+            return huey
+        problem = "fails its integrity check"
+        huey.storage.close()
     except (sqlite3.DatabaseError, store.StoreError) as exc:
-        # The queue is only a reminder (invariant 3): set it aside and start afresh.
-        path = home / QUEUE_NAME
-        aside = path.with_name(f"queue.db.damaged-{time.time_ns()}")
-        log.warning("queue %s is unusable (%s); moved it to %s and starting a new one", path, exc, aside.name)
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                os.rename(f"{path}{suffix}", f"{aside}{suffix}")  # renames a symlink, never its target
-            except FileNotFoundError:
-                pass
-        return make_queue(home)
+        problem = str(exc)
+    # The queue is only a reminder (invariant 3): set it aside and start afresh.
+    aside = path.with_name(f"queue.db.damaged-{time.time_ns()}")
+    log.warning("queue %s is unusable (%s); moved it to %s and starting a new one", path, problem, aside.name)
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.rename(f"{path}{suffix}", f"{aside}{suffix}")  # renames a symlink, never its target
+        except FileNotFoundError:
+            pass
+    return make_queue(home)
 
 
 def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at: datetime) -> None:
-    """The heartbeat every few seconds; every half minute, reconcile again.
+    """The heartbeat every few seconds, and the watch that keeps closes coming whatever befalls the queue.
 
-    Reconciling only at start would leave a poll unclosed until the next
-    restart if the CLI could not write its task to the queue.
+    Each turn costs a PRAGMA (did anyone write votr.db?) and an lstat of
+    queue.db; the rest runs only when one of them says something changed.
     """
     conn = store.connect(home)
-    next_reconcile = time.monotonic() + RECONCILE_EVERY_S
+    deadlines = watch.Deadlines(conn)
+    guard = watch.QueueGuard(huey)
+    next_beat = next_guard = 0.0
     try:
-        while not stop.wait(heartbeat.BEAT_EVERY_S):
+        while not stop.is_set():
             try:
-                heartbeat.beat(conn, utcnow(), started_at)
-                if time.monotonic() >= next_reconcile:
-                    next_reconcile = time.monotonic() + RECONCILE_EVERY_S
-                    overdue, missing = reconcile(huey, conn)
-                    if overdue or missing:
-                        log.warning("found %s overdue poll(s) and %s lost close(s); queued them", overdue, missing)
-            except sqlite3.Error as exc:
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + heartbeat.BEAT_EVERY_S
+                    heartbeat.beat(conn, utcnow(), started_at)
+                if time.monotonic() >= next_guard:
+                    next_guard = time.monotonic() + watch.QueueGuard.CHECK_EVERY_S
+                    reason = guard.trouble()
+                    if reason is not None:
+                        guard.rebuild(reason)
+                        reconcile(huey, conn, queue_is_new=True)
+                        requeue_hooks(huey, conn, queue_is_new=True)
+                deadlines.catch_up()
+                watch.close_overdue(huey, deadlines.overdue(time.time()), deadlines.direct())
+            except (sqlite3.Error, store.StoreError, OSError) as exc:
                 log.warning("housekeeping failed this time: %s", exc)
+                huey.storage.suspect = True
+            check = deadlines.next_check()
+            pause = WATCH_EVERY_S if check is None else min(WATCH_EVERY_S, max(check - time.time(), 0.0))
+            stop.wait(pause)
     finally:
         conn.close()
 
@@ -180,6 +200,7 @@ def run_daemon(
     if refiled:
         log.info("moved %s scheduled task(s) written by an older votr to their UTC times", refiled)
     overdue, missing = reconcile(huey, conn)
+    interrupted = sum(1 for _, _, state in lifecycle.hooks_pending(conn) if state == "interrupted")
     hooks = requeue_hooks(huey, conn)
     stop_beat = threading.Event()
     beater = threading.Thread(
@@ -198,8 +219,10 @@ def run_daemon(
             overdue,
             missing,
         )
-        if hooks:
-            log.info("%s on-close hook(s) left over from before a crash: running them now", hooks)
+        if interrupted:
+            log.info("%s on-close hook(s) cut short when the daemon last stopped: running them again", interrupted)
+        if hooks > interrupted:
+            log.info("%s on-close hook(s) left over from before a crash: running them now", hooks - interrupted)
 
     consumer = VotrConsumer(
         huey, workers=workers, worker_type="thread", shutdown_timeout=SHUTDOWN_GRACE_S, initial_delay=0.05
@@ -208,11 +231,21 @@ def run_daemon(
     try:
         consumer.run()
     finally:
-        tasks.kill_running_hooks()
+        # Whatever holds votr.db's write lock now, the daemon is gone within
+        # SHUTDOWN_GRACE_S plus the short waits below (SIGTERM: <= 5 s).
+        # A hook still running after the grace period is stopped (never orphaned) and runs again on start.
+        cut_short = tasks.kill_running_hooks()
         stop_beat.set()
         if beater.is_alive():
-            beater.join(timeout=2)
-        heartbeat.clear(conn)
+            beater.join(timeout=0.5)
+        conn.execute(f"PRAGMA busy_timeout = {int(STOP_WAIT_S * 1000)}")
+        try:
+            for poll_id, ended_at in cut_short:
+                log.info("on-close hook for poll %s cut short: the daemon is stopping; it runs again on start", poll_id)
+                lifecycle.set_hook_state(conn, poll_id, from_iso(ended_at), "interrupted")
+            heartbeat.clear(conn)
+        except sqlite3.Error as exc:
+            log.warning("could not record the stop in votr.db (%s); `votr status` sees it within seconds", exc)
         conn.close()
         os.close(lock_fd)
         log.info("votr daemon stopped")

@@ -11,7 +11,6 @@ import os
 import shlex
 import signal
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 
@@ -60,69 +59,108 @@ def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False)
     return poll
 
 
-_running: set[subprocess.Popen] = set()
+_running: dict[subprocess.Popen, tuple[int, str]] = {}
 _running_lock = threading.Lock()
+_stopping = threading.Event()
+STDERR_KEEP = 4096  # the tail of a hook's stderr we keep: its last words, never its whole output
 
 
-def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: float = HOOK_TIMEOUT_S) -> None:
-    """Run the operator's command with the poll's JSON on stdin; never through a shell."""
+class _Tail(threading.Thread):
+    """Drains a hook's stderr, keeping only its last STDERR_KEEP bytes, so a chatty hook costs no memory."""
+
+    def __init__(self, stream: object) -> None:
+        super().__init__(name="hook-stderr", daemon=True)
+        self.stream = stream
+        self.kept = b""
+
+    def run(self) -> None:
+        read = self.stream.read1  # type: ignore[attr-defined]
+        while chunk := read(65536):
+            self.kept = (self.kept + chunk)[-STDERR_KEEP:]
+
+    def last_line(self) -> str:
+        # A hook that left a child holding stderr open must not keep us waiting: take what is there.
+        self.join(0.2)
+        lines = self.kept.decode(errors="replace").strip().splitlines()
+        return lines[-1][:200] if lines else ""
+
+
+def check_command(command: str) -> str | None:
+    """Why `command` cannot run (its program is missing or not executable), or None."""
+    import shutil
+
+    program = shlex.split(command)[0]
+    if shutil.which(program) is None:
+        return f"program {program!r} not found" + ("" if "/" in program else " on PATH")
+    return None
+
+
+def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: float = HOOK_TIMEOUT_S) -> bool:
+    """Run the operator's command with the poll's JSON on stdin; never through a shell.
+
+    True when this closing's hook is done with (ran, or has nothing to run
+    for); False when a stopping daemon cut it short, so it runs on next start.
+    """
     conn = store.connect(home)
     try:
         poll = polls.get_poll(conn, poll_id)
     except polls.PollNotFound:
         log.info("on-close hook for poll %s skipped: the poll was deleted", poll_id)
-        return
+        return True
     finally:
         conn.close()
     if poll.closed_at is None or to_iso(poll.closed_at) != ended_at:
         log.info("on-close hook for poll %s skipped: the poll reopened", poll_id)
-        return
+        return True
     data = poll.to_json(utcnow())
     env = dict(
         os.environ,
+        # The home this daemon serves, so a hook running `votr show` reads the same one (the unit passes --home).
+        VOTR_HOME=os.path.abspath(home),
         VOTR_POLL_ID=str(poll.id),
         VOTR_POLL_TITLE=poll.title,
         VOTR_WINNERS=json.dumps(data["leaders"], ensure_ascii=False),
     )
     log.info("on-close hook for poll %s started", poll.id)
-    # stderr goes to a file, not a pipe: a hook that leaves a background child
-    # holding a pipe open must not keep us waiting after it has exited.
-    with tempfile.TemporaryFile() as err:
+    try:
+        proc = subprocess.Popen(
+            shlex.split(command),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise HookFailed(f"on-close hook for poll {poll.id} could not start: {exc}") from None
+    tail = _Tail(proc.stderr)
+    tail.start()
+    with _running_lock:
+        _running[proc] = (poll.id, ended_at)
+    try:
+        assert proc.stdin is not None
         try:
-            proc = subprocess.Popen(
-                shlex.split(command),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                env=env,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise HookFailed(f"on-close hook for poll {poll.id} could not start: {exc}") from None
+            proc.stdin.write(json_text(json.dumps(data, ensure_ascii=False)).encode())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the hook does not read its stdin; that is its business
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            proc.wait()
+            raise HookFailed(f"on-close hook for poll {poll.id} timed out after {timeout:g} s") from None
+    finally:
         with _running_lock:
-            _running.add(proc)
-        try:
-            assert proc.stdin is not None
-            try:
-                proc.stdin.write(json_text(json.dumps(data, ensure_ascii=False)).encode())
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass  # the hook does not read its stdin; that is its business
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                _kill(proc)
-                proc.wait()
-                raise HookFailed(f"on-close hook for poll {poll.id} timed out after {timeout:g} s") from None
-        finally:
-            with _running_lock:
-                _running.discard(proc)
-        if proc.returncode != 0:
-            err.seek(0)
-            last = err.read().decode(errors="replace").strip().splitlines()[-1:]
-            said = f": {last[0][:200]}" if last else ""
-            raise HookFailed(f"on-close hook for poll {poll.id} exited with status {proc.returncode}{said}")
+            _running.pop(proc, None)
+    if _stopping.is_set() and proc.returncode < 0:
+        return False  # the runner records it as interrupted, and the next start runs it again
+    if proc.returncode != 0:
+        said = tail.last_line()
+        said = f": {said}" if said else ""
+        raise HookFailed(f"on-close hook for poll {poll.id} exited with status {proc.returncode}{said}")
     log.info("on-close hook for poll %s succeeded", poll.id)
+    return True
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -133,8 +171,14 @@ def _kill(proc: subprocess.Popen) -> None:
         pass
 
 
-def kill_running_hooks() -> None:
-    """On shutdown: a hook still running past the grace period is stopped, not orphaned."""
+_cut_short: dict[int, tuple[int, str]] = {}
+
+
+def kill_running_hooks() -> list[tuple[int, str]]:
+    """On shutdown: stop every hook still running (never orphan one); returns whose closings were cut short."""
+    _stopping.set()
     with _running_lock:
-        for proc in _running:
+        for proc, closing in _running.items():
             _kill(proc)
+            _cut_short[proc.pid] = closing
+        return list(_cut_short.values())
