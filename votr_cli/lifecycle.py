@@ -10,6 +10,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from .accounts import current as daemon_account
 from .errors import VotrError
 from .polls import (
     _POLL_COLUMNS,
@@ -19,6 +20,7 @@ from .polls import (
     PollNotFound,
     _event,
     _load,
+    check_creator,
     closed_message,
     get_poll,
 )
@@ -31,11 +33,12 @@ def close_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock)
     with transaction(conn):
         now = clock()  # under the write lock, so no ballot lands after closed_at
         poll = get_poll(conn, poll_id)
+        check_creator(poll, actor, "close it")
         if not poll.is_open(now):
             raise PollClosed(f"poll {poll_id} is already closed: {closed_message(poll, now)}")
         conn.execute("UPDATE polls SET closed_at = ?, closed_by = ? WHERE id = ?", (to_iso(now), actor, poll_id))
         # The daemon reads this event to finalise at once even if the CLI could not queue the close.
-        _event(conn, poll_id, "closed early", actor, now, closed_at=to_iso(now))
+        _event(conn, poll_id, "closed early", actor, now, actor, closed_at=to_iso(now))
         return get_poll(conn, poll_id)
 
 
@@ -61,6 +64,7 @@ def extend_poll(
     with transaction(conn):
         now = clock()
         poll = get_poll(conn, poll_id)
+        check_creator(poll, actor, "extend it")
         reopened = not poll.is_open(now)
         current = poll.ended_at(now) or poll.closes_at
         if to is not None:
@@ -84,6 +88,7 @@ def extend_poll(
             "reopened" if reopened else "extended",
             actor,
             now,
+            actor,
             closes_at=to_iso(new_deadline),
             previous=to_iso(poll.closes_at),
         )
@@ -139,6 +144,7 @@ def finalize(
             "closed",
             poll.closed_by or "deadline",
             now,
+            daemon_account(),
             closed_at=to_iso(ended),
             winners=winners,
             total_votes=poll.total_votes,
@@ -212,6 +218,7 @@ def delete_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock
     with transaction(conn):
         now = clock()
         poll = get_poll(conn, poll_id)
+        check_creator(poll, actor, "delete it")
         conn.execute("DELETE FROM polls WHERE id = ?", (poll_id,))
-        _event(conn, poll_id, "deleted", actor, now, title=poll.title, total_votes=poll.total_votes)
+        _event(conn, poll_id, "deleted", actor, now, actor, title=poll.title, total_votes=poll.total_votes)
     return poll

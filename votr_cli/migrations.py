@@ -81,6 +81,35 @@ def m003_hook_state(db: Database) -> None:
     db.execute("ALTER TABLE polls ADD COLUMN hook_state TEXT")
 
 
+@steps()
+def m004_accounts(db: Database) -> None:
+    """Invariant 10: ballots and events record the OS account; one ballot per voter identity."""
+    from .text import identity
+
+    db.conn.create_function("votr_identity", 1, identity, deterministic=True)
+    for sql in (
+        "ALTER TABLE ballots ADD COLUMN voter_key TEXT",
+        "ALTER TABLE ballots ADD COLUMN account TEXT",  # NULL: cast before accounts were recorded
+        "ALTER TABLE events ADD COLUMN account TEXT",
+        "UPDATE ballots SET voter_key = votr_identity(voter)",
+        # `Ana` and `ana` were two voters before and are one now: the latest
+        # ballot stands, as a revote would have made it; the log keeps the rest.
+        """INSERT INTO events (poll_id, kind, actor, at, detail)
+           SELECT b.poll_id, 'merged', b.voter, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'),
+                  json_object('option', o.name, 'cast_at', b.cast_at, 'reason', 'same voter as a later ballot')
+           FROM ballots b JOIN options o ON o.id = b.option_id
+           WHERE b.id NOT IN (SELECT id FROM (
+               SELECT id, row_number() OVER (PARTITION BY poll_id, voter_key ORDER BY cast_at DESC, id DESC) AS n
+               FROM ballots) WHERE n = 1)""",
+        """DELETE FROM ballots WHERE id NOT IN (SELECT id FROM (
+               SELECT id, row_number() OVER (PARTITION BY poll_id, voter_key ORDER BY cast_at DESC, id DESC) AS n
+               FROM ballots) WHERE n = 1)""",
+        "DROP INDEX ballots_one_per_voter",
+        "CREATE UNIQUE INDEX ballots_one_per_voter ON ballots (poll_id, voter_key)",
+    ):
+        db.execute(sql)
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending step inside the caller's transaction."""
     steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

@@ -13,13 +13,12 @@ from typing import NamedTuple
 
 from .errors import VotrError
 from .store import transaction
-from .text import require_utf8
+from .text import clean_name, identity
 from .timefmt import from_iso, remaining_phrase, to_iso
 
 MAX_TITLE = 200
 MAX_OPTIONS = 26
 MAX_OPTION_NAME = 100
-MAX_VOTER = 64
 DEFAULT_OPEN_FOR = timedelta(hours=24)  # as in the original Votr
 
 Clock = Callable[[], datetime]
@@ -87,17 +86,6 @@ class Poll(NamedTuple):
         }
 
 
-class VoteOutcome(NamedTuple):
-    poll: Poll
-    option: Option
-    previous: str | None  # the option this voter's ballot named before, if any
-    voter: str
-
-    @property
-    def unchanged(self) -> bool:
-        return self.previous == self.option.name
-
-
 def parse_poll_id(text: str) -> int:
     """A poll's number as the user typed it (`7` or `#7`)."""
     raw = text.strip().removeprefix("#")
@@ -106,7 +94,10 @@ def parse_poll_id(text: str) -> int:
     return int(raw)
 
 
-def _event(conn: sqlite3.Connection, poll_id: int, kind: str, actor: str, at: datetime, **detail: object) -> None:
+def _event(
+    conn: sqlite3.Connection, poll_id: int, kind: str, actor: str, at: datetime, account: str, **detail: object
+) -> None:
+    """One line of the log: what happened, to whom (`actor`: a voter, or who acted), by which OS account."""
     # SQLite's json_object() builds the detail, so a vote needs no `import json` (2 ms of start-up).
     marks, args = [], []
     for key, value in detail.items():
@@ -120,13 +111,14 @@ def _event(conn: sqlite3.Connection, poll_id: int, kind: str, actor: str, at: da
             args += [key, value]
     doc = f"json_object({', '.join(marks)})" if detail else "NULL"
     conn.execute(
-        f"INSERT INTO events (poll_id, kind, actor, at, detail) VALUES (?, ?, ?, ?, {doc})",
-        (poll_id, kind, actor, to_iso(at), *args),
+        f"INSERT INTO events (poll_id, kind, actor, account, at, detail) VALUES (?, ?, ?, ?, ?, {doc})",
+        (poll_id, kind, actor, account, to_iso(at), *args),
     )
 
 
 def _clean_title(title: str) -> str:
-    title = require_utf8(title, "the title").strip()
+    # A title may hold line breaks (a question with context), nothing else invisible.
+    title = clean_name(title, "the title", allow_newlines=True)
     if not title:
         raise VotrError("the title is empty: give the poll a question, e.g. 'Lunch?'")
     if len(title) > MAX_TITLE:
@@ -135,7 +127,7 @@ def _clean_title(title: str) -> str:
 
 
 def _clean_options(names: Sequence[str]) -> list[str]:
-    cleaned = [require_utf8(n, "option").strip() for n in names]
+    cleaned = [clean_name(n, "option") for n in names]
     if len(cleaned) < 2:
         raise VotrError(f"a poll needs at least 2 options (got {len(cleaned)}): add -o OPTION for each")
     if len(cleaned) > MAX_OPTIONS:
@@ -146,20 +138,23 @@ def _clean_options(names: Sequence[str]) -> list[str]:
             raise VotrError(f"option {i} is empty")
         if len(name) > MAX_OPTION_NAME:
             raise VotrError(f"option {i} is {len(name)} characters long; at most {MAX_OPTION_NAME} are allowed")
-        key = name.casefold()
+        key = identity(name)  # Café and Cafe + combining accent, Pizza and ＰＩＺＺＡ: one option
         if key in seen:
             raise VotrError(f"option {name!r} is given twice (as {seen[key]!r} too); options must differ")
         seen[key] = name
     return cleaned
 
 
-def clean_voter(voter: str) -> str:
-    voter = require_utf8(voter, "the voter name").strip()
-    if not voter:
-        raise VotrError("the voter name is empty")
-    if len(voter) > MAX_VOTER:
-        raise VotrError(f"the voter name is {len(voter)} characters long; at most {MAX_VOTER} are allowed")
-    return voter
+def check_new_poll(title: str, options: Sequence[str]) -> None:
+    """Refuse a bad title or options before anything is opened or created."""
+    _clean_title(title)
+    _clean_options(options)
+
+
+def check_creator(poll: Poll, account: str, doing: str) -> None:
+    """Invariant 10: only the account that created a poll may close, extend or delete it, or vote for others."""
+    if account != poll.created_by:
+        raise VotrError(f"only poll {poll.id}'s creator ({poll.created_by}) may {doing}; you are {account}")
 
 
 def create_poll(
@@ -195,7 +190,7 @@ def create_poll(
             "INSERT INTO options (poll_id, number, name) VALUES (?, ?, ?)",
             [(poll_id, i, name) for i, name in enumerate(names, 1)],
         )
-        _event(conn, poll_id, "created", creator, now, closes_at=to_iso(closes_at))
+        _event(conn, poll_id, "created", creator, now, creator, closes_at=to_iso(closes_at))
     return get_poll(conn, poll_id)
 
 
@@ -256,50 +251,3 @@ def list_polls(conn: sqlite3.Connection, now: datetime, which: str = "open") -> 
 
 def closed_message(poll: Poll, now: datetime) -> str:
     return f"poll {poll.id} {remaining_phrase(poll.closes_at, now, poll.ended_at(now))}; it takes no more votes"
-
-
-def find_option(poll: Poll, choice: str) -> Option:
-    """A name (case-insensitive) wins over a number, so an option named '2' is chosen by name."""
-    wanted = require_utf8(choice, "choice").strip().casefold()
-    for option in poll.options:
-        if option.name.casefold() == wanted:
-            return option
-    if wanted.isascii() and wanted.isdigit():
-        number = int(wanted)
-        if 1 <= number <= len(poll.options):
-            return poll.options[number - 1]
-        raise VotrError(f"poll {poll.id} has no option {number}: choose 1 to {len(poll.options)}")
-    names = ", ".join(f"{o.number} {o.name}" for o in poll.options)
-    raise VotrError(f"poll {poll.id} has no option {choice!r}: choose one of {names}")
-
-
-def vote(conn: sqlite3.Connection, poll_id: int, choice: str, voter: str, clock: Clock) -> VoteOutcome:
-    """Store `voter`'s ballot, replacing an earlier one, if the poll is open right now."""
-    voter = clean_voter(voter)
-    with transaction(conn):
-        # Read the clock under the write lock: a vote that waited for the lock
-        # past the deadline must be refused.
-        now = clock()
-        poll = get_poll(conn, poll_id)
-        if not poll.is_open(now):
-            raise PollClosed(closed_message(poll, now))
-        option = find_option(poll, choice)
-        before = conn.execute(
-            "SELECT o.name FROM ballots b JOIN options o ON o.id = b.option_id WHERE b.poll_id = ? AND b.voter = ?",
-            (poll_id, voter),
-        ).fetchone()
-        previous = before["name"] if before else None
-        if previous != option.name:
-            conn.execute(
-                """INSERT INTO ballots (poll_id, option_id, voter, cast_at)
-                   VALUES (?, (SELECT id FROM options WHERE poll_id = ? AND number = ?), ?, ?)
-                   ON CONFLICT (poll_id, voter)
-                   DO UPDATE SET option_id = excluded.option_id, cast_at = excluded.cast_at""",
-                (poll_id, poll_id, option.number, voter, to_iso(now)),
-            )
-            if previous is None:
-                _event(conn, poll_id, "voted", voter, now, option=option.name)
-            else:
-                _event(conn, poll_id, "changed vote", voter, now, option=option.name, previous=previous)
-        poll = get_poll(conn, poll_id)
-    return VoteOutcome(poll, poll.options[option.number - 1], previous, voter)

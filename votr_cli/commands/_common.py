@@ -71,12 +71,10 @@ def hint_if_no_daemon(conn: sqlite3.Connection, polls: Sequence[Poll], at: datet
 
 
 def login_name() -> str:
-    import getpass
+    """The OS account running this command, from its uid (never from $USER or $LOGNAME)."""
+    from ..accounts import current
 
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return current()
 
 
 def print_json(data: object) -> None:

@@ -57,6 +57,7 @@ def create(title: str, options: tuple[str, ...], closes_in: str | None, closes_a
         deadline = timeparse.deadline_from_duration(closes_in, started)
     else:
         deadline = started + polls.DEFAULT_OPEN_FOR
+    polls.check_new_poll(title, options)  # a refused poll must not leave a new home behind
     conn = open_store(create=True)
     poll = polls.create_poll(conn, title, options, deadline, now, login_name(), created_at=started)
     request_close(poll.id, poll.closes_at)

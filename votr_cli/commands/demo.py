@@ -44,7 +44,8 @@ def demo(ctx: click.Context, seconds: float) -> None:
     """
     from click.core import ParameterSource
 
-    from .. import polls, store
+    from .. import ballots, polls, store
+    from ..accounts import current as current_account
     from ..daemon.heartbeat import live_daemon
     from ..daemon.queue import request_close
     from ..render import make_console, poll_view, print_poll, status_line
@@ -67,8 +68,10 @@ def demo(ctx: click.Context, seconds: float) -> None:
             _wait_for(lambda: daemon.poll() is None and live_daemon(conn, now()) is not None, 15, "the daemon start")
             console.print(f"Started the daemon (pid {daemon.pid}) in {home}", markup=False)
         at = now()
+        # Created by this account, which may then enter the twelve ballots under their voters' names.
+        me = current_account()
         poll = polls.create_poll(
-            conn, "Lunch?", ["Pizza", "Sushi", "Tacos"], at + timedelta(seconds=seconds), now, "demo", created_at=at
+            conn, "Lunch?", ["Pizza", "Sushi", "Tacos"], at + timedelta(seconds=seconds), now, me, created_at=at
         )
         problem = request_close(home, poll.id, poll.closes_at)
         if problem:
@@ -87,7 +90,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
             with Live(console=console, refresh_per_second=12, transient=False) as live:
                 for voter, choice in VOTES:
                     live.update(poll_view(polls.get_poll(conn, poll.id), now(), console.width))
-                    polls.vote(conn, poll.id, choice, voter, now)
+                    ballots.vote(conn, poll.id, choice, voter, now, me)
                     time.sleep(spacing)
                 while not finalised() and now() < poll.closes_at + timedelta(seconds=15):
                     live.update(poll_view(polls.get_poll(conn, poll.id), now(), console.width))
@@ -95,7 +98,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
                 live.update(poll_view(polls.get_poll(conn, poll.id), now(), console.width))
         else:
             for voter, choice in VOTES:
-                polls.vote(conn, poll.id, choice, voter, now)
+                ballots.vote(conn, poll.id, choice, voter, now, me)
                 click.echo(f"{voter} voted {choice}; {status_line(polls.get_poll(conn, poll.id), now())}")
                 time.sleep(spacing)
             click.echo("Waiting for the deadline; the daemon closes the poll...")

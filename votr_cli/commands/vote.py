@@ -8,7 +8,11 @@ from ._common import json_option, login_name, open_store, print_json
 @click.command()
 @click.argument("poll", metavar="POLL")
 @click.argument("choice")
-@click.option("--voter", metavar="NAME", help="Who is voting [default: your login name].")
+@click.option(
+    "--voter",
+    metavar="NAME",
+    help="Vote under this name; only the poll's creator may name someone else [default: your account].",
+)
 @json_option
 def vote(poll: str, choice: str, voter: str | None, json_: bool) -> None:
     """Vote in POLL for CHOICE (an option's name or its number).
@@ -20,16 +24,18 @@ def vote(poll: str, choice: str, voter: str | None, json_: bool) -> None:
       votr vote 3 pizza
       votr vote 3 2 --voter alice
     """
-    from .. import polls
+    from .. import ballots, polls
     from ..text import safe
     from ..timefmt import remaining_phrase, utcnow
 
     poll_id = polls.parse_poll_id(poll)
-    outcome = polls.vote(open_store(), poll_id, choice, voter if voter is not None else login_name(), utcnow)
+    account = login_name()
+    outcome = ballots.vote(open_store(), poll_id, choice, voter, utcnow, account)
     if json_:
         print_json(
             {
                 "voter": outcome.voter,
+                "account": account,
                 "choice": outcome.option.name,
                 "previous": outcome.previous,
                 "poll": outcome.poll.to_json(utcnow()),
