@@ -24,6 +24,7 @@ from .queue import VotrHuey, log, mark_hook
 from .tasks import HookFailed
 
 IDLE_CHECK_S = 0.2  # how soon an idle worker sees a task the CLI queued
+DUE_PRIORITY = 100  # above CLOSE_PRIORITY (10) and HOOK_PRIORITY (0)
 MAX_SCHEDULER_SLEEP_S = 30.0  # a safety net; every schedule change wakes the scheduler anyway
 
 
@@ -68,6 +69,9 @@ class VotrScheduler(Scheduler):
             next_ts = self.huey.storage.next_due()
             if next_ts is not None and next_ts <= time.time():
                 for task in self.huey.read_schedule():
+                    # Ahead of everything else queued: a burst of new polls'
+                    # closes waiting to be filed must not make a due close late.
+                    task.priority = DUE_PRIORITY
                     self.huey.enqueue(task)
                 self.work.set()
                 return
