@@ -13,13 +13,11 @@ from typing import NamedTuple
 from .accounts import current as daemon_account
 from .errors import VotrError
 from .polls import (
-    _POLL_COLUMNS,
     Clock,
     Poll,
     PollClosed,
     PollNotFound,
     _event,
-    _load,
     check_creator,
     closed_message,
     get_poll,
@@ -204,14 +202,6 @@ def awaiting_deadlines(conn: sqlite3.Connection, ids: list[int] | None = None) -
         args = (json.dumps(ids),)
     rows = conn.execute(f"{sql} ORDER BY coalesce(closed_at, closes_at), id", args).fetchall()
     return [Awaiting(r[0], from_iso(r[1]), from_iso(r[2]) if r[2] else None) for r in rows]
-
-
-def awaiting_close(conn: sqlite3.Connection) -> list[Poll]:
-    """Polls not finalised yet (open ones and overdue ones), the next to end first."""
-    rows = conn.execute(
-        f"SELECT {_POLL_COLUMNS} FROM polls WHERE finalized_at IS NULL ORDER BY coalesce(closed_at, closes_at), id"
-    ).fetchall()
-    return _load(conn, rows)
 
 
 def delete_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock) -> Poll:

@@ -15,7 +15,7 @@ def status(json_: bool) -> None:
       votr status
       votr status --json
     """
-    from .. import lifecycle
+    from .. import lifecycle, polls
     from ..daemon.heartbeat import live_daemon
     from ..store import NoStore
     from ..text import safe
@@ -29,8 +29,9 @@ def status(json_: bool) -> None:
         info, waiting = None, []
     else:
         info = live_daemon(conn, at)
-        waiting = lifecycle.awaiting_close(conn)
-    first = waiting[0] if waiting else None
+        # One light row per pending close: status stays quick with thousands of open polls.
+        waiting = lifecycle.awaiting_deadlines(conn)
+    first = polls.get_poll(conn, waiting[0].id) if waiting else None
     if json_:
         daemon = (
             info.to_json()

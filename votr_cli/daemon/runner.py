@@ -21,7 +21,7 @@ from .queue import VotrHuey, make_queue, refile_schedule, schedule_close
 
 log = logging.getLogger("votr.daemon")
 
-WATCH_EVERY_S = 0.25  # how soon a poll the CLI could not queue is seen
+WATCH_EVERY_S = 0.5  # how soon votr.db's changes are read (new deadlines, early closes)
 SHUTDOWN_GRACE_S = 3.0  # a running close may finish; SIGTERM must end the daemon within 5 s
 STOP_WAIT_S = 0.5  # for votr.db's write lock, to record the stop
 

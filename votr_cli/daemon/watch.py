@@ -138,13 +138,11 @@ class QueueGuard:
     """Notices when queue.db stops being the file the daemon built, or stops being a database."""
 
     CHECK_EVERY_S = 1.0
-    DEEP_CHECK_EVERY_S = 60.0
 
     def __init__(self, huey: VotrHuey) -> None:
         self.huey = huey
         self.path = os.path.join(huey.home, QUEUE_NAME)
         self.identity = self._identity()
-        self.next_deep = time.monotonic() + self.DEEP_CHECK_EVERY_S
 
     def _identity(self) -> tuple[int, int] | None:
         try:
@@ -154,7 +152,7 @@ class QueueGuard:
         return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
     def trouble(self) -> str | None:
-        """Why the queue cannot be trusted any more, or None. One lstat; a full check once a minute or on demand."""
+        """Why the queue cannot be trusted any more, or None. One lstat; a full check when an operation failed."""
         try:
             st = os.lstat(self.path)
         except FileNotFoundError:
@@ -166,11 +164,14 @@ class QueueGuard:
         if st.st_size == 0:
             return "was emptied"
         storage = self.huey.storage
-        if storage.suspect or time.monotonic() >= self.next_deep:
-            self.next_deep = time.monotonic() + self.DEEP_CHECK_EVERY_S
+        if storage.suspect:
+            # Only on demand: a periodic check of a queue of thousands of tasks
+            # would hold the storage lock for a large fraction of a second and
+            # make closes late. Damage nobody reads harms nothing; damage
+            # somebody reads raises, and sets `suspect`.
             storage.suspect = False
             try:
-                result = self.huey.storage.sql("PRAGMA quick_check", results=True)
+                result = storage.sql("PRAGMA quick_check", results=True)
             except sqlite3.Error as exc:
                 return f"is damaged ({exc})"
             if [tuple(r) for r in result] != [("ok",)]:
@@ -201,4 +202,3 @@ class QueueGuard:
         )
         storage.initialize_schema()
         self.identity = self._identity()
-        self.next_deep = time.monotonic() + self.DEEP_CHECK_EVERY_S
