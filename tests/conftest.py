@@ -68,6 +68,23 @@ def store_digest(home: Path) -> str:
     return h.hexdigest()
 
 
+def old_store(home: Path, stop_before: str) -> sqlite3.Connection:
+    """votr.db as an older votr left it: every schema step before `stop_before` applied, and no later one."""
+    from sqlite_utils import Database
+
+    from votr_cli.migrations import steps
+    from votr_cli.store import APPLICATION_ID
+
+    home.mkdir(exist_ok=True)
+    conn = sqlite3.connect(home / "votr.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    steps.apply(Database(conn), stop_before=stop_before)
+    version = [m.name for m in steps._migrations].index(stop_before)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
 def votr_exe() -> str:
     """The installed entry point of the environment running the tests."""
     exe = BIN / "votr"

@@ -128,7 +128,7 @@ def test_close_stops_votes_and_reads_as_closed() -> None:
     pid = make_poll()
     ok("vote", str(pid), "pizza", "--voter", "a")
     out = ok("close", str(pid)).stdout
-    assert out.startswith("Closed poll 1: Lunch?; closed just now; Pizza won with 1 of 1 votes")
+    assert out.startswith("Closed poll 1: Lunch?; closed just now; Pizza won with 1 of 1 vote")
     poll = ok_json("show", str(pid))
     assert poll["status"] == "closed" and poll["closed_at"] is not None
     refused = run("vote", str(pid), "sushi", "--voter", "b")

@@ -67,10 +67,15 @@ def test_a_poll_is_finalised_at_its_deadline(home: Path, daemons: Callable[..., 
     assert all(
         re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC (INFO|WARNING) ", line) for line in d.output().splitlines()
     )
-    assert 'winner "Pizza"' in d.output()
+    assert '"Pizza" won with 1 of 1 vote' in d.output()
     conn = sqlite3.connect(home / "votr.db")
     frozen = json.loads(conn.execute("SELECT result FROM polls WHERE id = ?", (pid,)).fetchone()[0])
-    assert frozen == {"total_votes": 1, "options": [["Pizza", 1], ["Sushi", 0]], "winners": ["Pizza"]}
+    assert frozen == {
+        "method": "single",
+        "total_votes": 1,
+        "options": [{"number": 1, "name": "Pizza", "votes": 1}, {"number": 2, "name": "Sushi", "votes": 0}],
+        "leaders": ["Pizza"],
+    }
 
 
 def test_extend_moves_the_close(home: Path, daemons: Callable[..., Daemon]) -> None:

@@ -14,8 +14,8 @@ from votr_cli.migrations import steps
 from .conftest import make_poll, ok, ok_json, run
 
 EXPECTED_SCHEMA = [
+    ("index", "ballots_choice", "CREATE INDEX ballots_choice ON ballots (poll_id, choice)"),
     ("index", "ballots_one_per_voter", "CREATE UNIQUE INDEX ballots_one_per_voter ON ballots (poll_id, voter_key)"),
-    ("index", "ballots_option", "CREATE INDEX ballots_option ON ballots (option_id)"),
     ("index", "events_poll", "CREATE INDEX events_poll ON events (poll_id)"),
     (
         "index",
@@ -43,7 +43,7 @@ def test_a_blank_home_migrates_to_the_pinned_schema(home: Path) -> None:
     assert [tuple(r) for r in indexes] == EXPECTED_SCHEMA
     columns = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in TABLES[1:]}
     assert columns == {
-        "ballots": ["id", "poll_id", "option_id", "voter", "cast_at", "voter_key", "account"],
+        "ballots": ["id", "poll_id", "voter", "voter_key", "account", "choice", "cast_at"],
         "daemon": ["id", "pid", "host", "started_at", "last_beat", "version"],
         "events": ["id", "poll_id", "kind", "actor", "at", "detail", "account"],
         "options": ["id", "poll_id", "number", "name"],
@@ -58,6 +58,9 @@ def test_a_blank_home_migrates_to_the_pinned_schema(home: Path) -> None:
             "finalized_at",
             "result",
             "hook_state",
+            "method",
+            "max_choices",
+            "max_score",
         ],
     }
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
@@ -87,7 +90,7 @@ def test_ballots_are_unique_per_voter_in_the_schema_itself(home: Path) -> None:
     conn = sqlite3.connect(home / "votr.db")
     try:
         conn.execute(
-            "INSERT INTO ballots (poll_id, option_id, voter, voter_key, cast_at) VALUES (?, 1, 'Ana', 'ana', 'x')",
+            "INSERT INTO ballots (poll_id, voter, voter_key, choice, cast_at) VALUES (?, 'Ana', 'ana', '1', 'x')",
             (pid,),
         )
     except sqlite3.IntegrityError as exc:

@@ -7,6 +7,7 @@ No click, no rich. Voter names are one identity under NFKC and case folding
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from .errors import VotrError
@@ -20,13 +21,26 @@ MAX_VOTER = 64
 
 class VoteOutcome(NamedTuple):
     poll: Poll
-    option: Option
-    previous: str | None  # the option this voter's ballot named before, if any
+    ballot: str  # as stored: option numbers (see migrations.m005_methods)
+    previous: str | None  # this voter's ballot before, if any
     voter: str
 
     @property
     def unchanged(self) -> bool:
-        return self.previous == self.option.name
+        return self.previous == self.ballot
+
+    def choices(self, ballot: str | None = None) -> list[str]:
+        """A ballot's options by name, in its order; score ballots as `NAME=N`."""
+        return describe(self.poll, self.ballot if ballot is None else ballot)
+
+
+def describe(poll: Poll, ballot: str) -> list[str]:
+    from .polls import decode_ballot
+
+    names = [o.name for o in poll.options]
+    if poll.method == "score":
+        return [f"{names[i]}={v}" for i, v in decode_ballot("score", ballot)]
+    return [names[i] for i in decode_ballot(poll.method, ballot)]
 
 
 def clean_voter(voter: str) -> str:
@@ -54,8 +68,50 @@ def find_option(poll: Poll, choice: str) -> Option:
     raise VotrError(f"poll {poll.id} has no option {typed!r}: choose one of {names}")
 
 
+def _score_pair(poll: Poll, text: str) -> tuple[Option, int]:
+    name, sep, value = text.rpartition("=")
+    if not sep or not name.strip():
+        raise VotrError(f"poll {poll.id} is a score poll: rate each option as NAME=N or NUMBER=N, not {text!r}")
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        raise VotrError(f"the score in {text!r} is not a whole number from 0 to {poll.max_score}")
+    score = int(value)
+    if score > (poll.max_score or 0):
+        raise VotrError(f"the score in {text!r} is above poll {poll.id}'s highest, {poll.max_score}")
+    return find_option(poll, name), score
+
+
+def parse_ballot(poll: Poll, choices: Sequence[str]) -> str:
+    """The CHOICEs typed, checked against the poll's method, as the ballot text stored (option numbers)."""
+    method = poll.method
+    if not choices:
+        raise VotrError("give at least one choice")
+    if method == "single" and len(choices) > 1:
+        raise VotrError(f"poll {poll.id} takes one choice (it is a single-choice poll), not {len(choices)}")
+    if method == "approval" and poll.max_choices is not None and len(choices) > poll.max_choices:
+        raise VotrError(f"poll {poll.id} takes at most {poll.max_choices} approvals, not {len(choices)}")
+    picked: dict[int, str] = {}  # option number -> how it was typed
+    scores: dict[int, int] = {}
+    for typed in choices:
+        if method == "score":
+            option, scores_value = _score_pair(poll, typed)
+        else:
+            option, scores_value = find_option(poll, typed), 0
+        if option.number in picked:
+            raise VotrError(
+                f"option {option.number} ({option.name}) is chosen twice: as {picked[option.number]!r} and {typed!r}"
+            )
+        picked[option.number] = typed
+        scores[option.number] = scores_value
+    if method == "score":
+        return ",".join(f"{n}={v}" for n, v in sorted(scores.items()) if v)
+    if method == "approval":
+        return ",".join(str(n) for n in sorted(picked))
+    return ",".join(str(n) for n in picked)  # single, and ranked in the order typed
+
+
 def vote(
-    conn: sqlite3.Connection, poll_id: int, choice: str, voter: str | None, clock: Clock, account: str
+    conn: sqlite3.Connection, poll_id: int, choices: Sequence[str], voter: str | None, clock: Clock, account: str
 ) -> VoteOutcome:
     """Store a ballot for `voter` (default: the account itself), replacing that voter's earlier one, if open now.
 
@@ -73,27 +129,25 @@ def vote(
             check_creator(poll, account, f"vote as someone else ({voter})")
         if not poll.is_open(now):
             raise PollClosed(closed_message(poll, now))
-        option = find_option(poll, choice)
+        ballot = parse_ballot(poll, choices)
         before = conn.execute(
-            """SELECT o.name, b.voter FROM ballots b JOIN options o ON o.id = b.option_id
-               WHERE b.poll_id = ? AND b.voter_key = ?""",
-            (poll_id, key),
+            "SELECT choice, voter FROM ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, key)
         ).fetchone()
-        previous = before["name"] if before else None
+        previous = before["choice"] if before else None
         if before is not None:
             voter = before["voter"]  # the name as first cast: `Ana` after `ana` is the same voter
-        if previous != option.name:
+        if previous != ballot:
             conn.execute(
-                """INSERT INTO ballots (poll_id, option_id, voter, voter_key, account, cast_at)
-                   VALUES (?, (SELECT id FROM options WHERE poll_id = ? AND number = ?), ?, ?, ?, ?)
+                """INSERT INTO ballots (poll_id, voter, voter_key, account, choice, cast_at) VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (poll_id, voter_key)
-                   DO UPDATE SET option_id = excluded.option_id, account = excluded.account,
-                                 cast_at = excluded.cast_at""",
-                (poll_id, poll_id, option.number, voter, key, account, to_iso(now)),
+                   DO UPDATE SET choice = excluded.choice, account = excluded.account, cast_at = excluded.cast_at""",
+                (poll_id, voter, key, account, ballot, to_iso(now)),
             )
+            said = ", ".join(describe(poll, ballot))
             if previous is None:
-                _event(conn, poll_id, "voted", voter, now, account, option=option.name)
+                _event(conn, poll_id, "voted", voter, now, account, option=said)
             else:
-                _event(conn, poll_id, "changed vote", voter, now, account, option=option.name, previous=previous)
+                was = ", ".join(describe(poll, previous))
+                _event(conn, poll_id, "changed vote", voter, now, account, option=said, previous=was)
         poll = get_poll(conn, poll_id)
-    return VoteOutcome(poll, poll.options[option.number - 1], previous, voter)
+    return VoteOutcome(poll, ballot, previous, voter)

@@ -125,13 +125,12 @@ def finalize(
         import json
 
         winners = [o.name for o in poll.leaders]
-        result = {"total_votes": poll.total_votes, "options": [[o.name, o.votes] for o in poll.options]}
         conn.execute(
             "UPDATE polls SET closed_at = ?, finalized_at = ?, result = ?, hook_state = ? WHERE id = ?",
             (
                 to_iso(ended),
                 to_iso(now),
-                json.dumps(result | {"winners": winners}),
+                json.dumps(poll.result_json(), ensure_ascii=False),
                 "pending" if with_hook else None,
                 poll_id,
             ),

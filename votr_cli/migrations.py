@@ -110,6 +110,39 @@ def m004_accounts(db: Database) -> None:
         db.execute(sql)
 
 
+@steps()
+def m005_methods(db: Database) -> None:
+    """Counting methods: a poll's rules, and a ballot as one text whose identical copies GROUP BY counts once.
+
+    `choice` holds option numbers: `2` (single), `1,3` (approval, ascending),
+    `3,1,2` (ranked, in order), `1=5,3=2` (score, zeros left out). The old
+    one-option `option_id` goes; each existing ballot becomes its option's number.
+    """
+    for sql in (
+        "ALTER TABLE polls ADD COLUMN method TEXT NOT NULL DEFAULT 'single'",
+        "ALTER TABLE polls ADD COLUMN max_choices INTEGER",
+        "ALTER TABLE polls ADD COLUMN max_score INTEGER",
+        """CREATE TABLE ballots_new (
+            id INTEGER PRIMARY KEY,
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            voter TEXT NOT NULL,
+            voter_key TEXT NOT NULL,
+            account TEXT,
+            choice TEXT NOT NULL,
+            cast_at TEXT NOT NULL
+        )""",
+        """INSERT INTO ballots_new (id, poll_id, voter, voter_key, account, choice, cast_at)
+           SELECT b.id, b.poll_id, b.voter, b.voter_key, b.account, CAST(o.number AS TEXT), b.cast_at
+           FROM ballots b JOIN options o ON o.id = b.option_id""",
+        "DROP TABLE ballots",
+        "ALTER TABLE ballots_new RENAME TO ballots",
+        "CREATE UNIQUE INDEX ballots_one_per_voter ON ballots (poll_id, voter_key)",
+        # Covers the tally's query: one index range per poll, grouped as it is read.
+        "CREATE INDEX ballots_choice ON ballots (poll_id, choice)",
+    ):
+        db.execute(sql)
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending step inside the caller's transaction."""
     steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

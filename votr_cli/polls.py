@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from .errors import VotrError
+from .methods.base import Tally
 from .store import transaction
 from .text import clean_name, identity
 from .timefmt import from_iso, remaining_phrase, to_iso
@@ -48,7 +49,11 @@ class Poll(NamedTuple):
     closed_at: datetime | None  # as stored: set by an early close or by finalising
     closed_by: str | None
     finalized_at: datetime | None
-    options: tuple[Option, ...]
+    options: tuple[Option, ...]  # each with its `votes` as the method counts them
+    method: str
+    max_choices: int | None  # approval: how many options a ballot may approve
+    max_score: int | None  # score: the highest rating
+    tally: Tally
 
     def is_open(self, now: datetime) -> bool:
         """Invariant 1: open exactly while nothing closed it and the deadline is ahead."""
@@ -62,12 +67,30 @@ class Poll(NamedTuple):
 
     @property
     def total_votes(self) -> int:
-        return sum(o.votes for o in self.options)
+        """Ballots cast (voters), whatever the method."""
+        return self.tally.ballots
 
     @property
     def leaders(self) -> list[Option]:
-        top = max((o.votes for o in self.options), default=0)
-        return [o for o in self.options if top and o.votes == top]
+        """The options that lead or won, ties included (none with no ballots)."""
+        return [self.options[i] for i in self.tally.leaders]
+
+    def result_json(self) -> dict:
+        """The count as JSON: what the daemon freezes at close, and the part of `to_json` that is the tally."""
+        doc: dict = {
+            "method": self.method,
+            "total_votes": self.total_votes,
+            "options": [
+                {"number": o.number, "name": o.name, "votes": o.votes, **extra}
+                for o, extra in zip(self.options, self.tally.option_extra, strict=True)
+            ],
+            "leaders": [o.name for o in self.leaders],
+        }
+        if self.max_choices is not None:
+            doc["max_choices"] = self.max_choices
+        if self.max_score is not None:
+            doc["max_score"] = self.max_score
+        return doc | self.tally.extra
 
     def to_json(self, now: datetime) -> dict:
         ended = self.ended_at(now)
@@ -80,10 +103,7 @@ class Poll(NamedTuple):
             "closes_at": to_iso(self.closes_at),
             "closed_at": to_iso(ended) if ended else None,
             "finalized_at": to_iso(self.finalized_at) if self.finalized_at else None,
-            "total_votes": self.total_votes,
-            "options": [{"number": o.number, "name": o.name, "votes": o.votes} for o in self.options],
-            "leaders": [o.name for o in self.leaders],
-        }
+        } | self.result_json()
 
 
 def parse_poll_id(text: str) -> int:
@@ -145,10 +165,43 @@ def _clean_options(names: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def check_new_poll(title: str, options: Sequence[str]) -> None:
-    """Refuse a bad title or options before anything is opened or created."""
+class Rules(NamedTuple):
+    """How a poll counts: its method and that method's limits."""
+
+    method: str = "single"
+    max_choices: int | None = None
+    max_score: int | None = None
+
+
+SINGLE = Rules()
+DEFAULT_MAX_SCORE = 5
+MAX_SCORE_LIMIT = 100
+
+
+def check_rules(method: str, options: int, max_choices: int | None, max_score: int | None) -> Rules:
+    """The rules as stored (score's default filled in), or the reason they are refused."""
+    from .methods import METHODS
+
+    if method not in METHODS:
+        raise VotrError(f"unknown method {method!r}: choose {', '.join(METHODS)}")
+    if max_choices is not None:
+        if method != "approval":
+            raise VotrError(f"--max-choices is for approval polls, not {method}")
+        if not 1 <= max_choices <= options:
+            raise VotrError(f"--max-choices must be from 1 to {options} (the number of options), not {max_choices}")
+    if max_score is not None and method != "score":
+        raise VotrError(f"--max-score is for score polls, not {method}")
+    if method == "score":
+        max_score = DEFAULT_MAX_SCORE if max_score is None else max_score
+        if not 1 <= max_score <= MAX_SCORE_LIMIT:
+            raise VotrError(f"--max-score must be from 1 to {MAX_SCORE_LIMIT}, not {max_score}")
+    return Rules(method, max_choices, max_score)
+
+
+def check_new_poll(title: str, options: Sequence[str], rules: Rules = SINGLE) -> Rules:
+    """Refuse a bad title, options or rules before anything is opened or created."""
     _clean_title(title)
-    _clean_options(options)
+    return check_rules(rules.method, len(_clean_options(options)), rules.max_choices, rules.max_score)
 
 
 def check_creator(poll: Poll, account: str, doing: str) -> None:
@@ -165,12 +218,14 @@ def create_poll(
     clock: Clock,
     creator: str,
     created_at: datetime | None = None,
+    rules: Rules = SINGLE,
 ) -> Poll:
     """Store a new poll; `created_at` (default: the clock) is when the command began, which a duration counts from."""
     from .timeparse import check_deadline
 
     title = _clean_title(title)
     names = _clean_options(options)
+    rules = check_rules(rules.method, len(names), rules.max_choices, rules.max_score)
     with transaction(conn):
         # The deadline is checked by the clock read where it is stored: a
         # create that waited for the lock must not store a deadline already past.
@@ -179,11 +234,11 @@ def create_poll(
         created_at = created_at or now
         # A deleted poll's number is never given out again: the event log still speaks of it.
         poll_id = conn.execute(
-            """INSERT INTO polls (id, title, created_at, created_by, closes_at) VALUES (
-                 (SELECT coalesce(max(m), 0) + 1 FROM
+            """INSERT INTO polls (id, title, created_at, created_by, closes_at, method, max_choices, max_score)
+               VALUES ((SELECT coalesce(max(m), 0) + 1 FROM
                    (SELECT max(id) AS m FROM polls UNION ALL SELECT max(poll_id) FROM events)),
-                 ?, ?, ?, ?)""",
-            (title, to_iso(created_at), creator, to_iso(closes_at)),
+                 ?, ?, ?, ?, ?, ?, ?)""",
+            (title, to_iso(created_at), creator, to_iso(closes_at), *rules),
         ).lastrowid
         assert poll_id is not None
         conn.executemany(
@@ -194,40 +249,75 @@ def create_poll(
     return get_poll(conn, poll_id)
 
 
-_POLL_COLUMNS = "id, title, created_at, created_by, closes_at, closed_at, closed_by, finalized_at"
+_POLL_COLUMNS = (
+    "id, title, created_at, created_by, closes_at, closed_at, closed_by, finalized_at, method, max_choices, max_score"
+)
 
 
 def _opt_time(text: str | None) -> datetime | None:
     return from_iso(text) if text else None
 
 
+def decode_ballot(method: str, choice: str) -> tuple:
+    """A stored ballot (`2`, `3,1,2`, `1=5,3=2`: option numbers) as the method counts it (option indices)."""
+    if not choice:
+        return ()
+    if method == "score":
+        return tuple((int(n) - 1, int(v)) for n, v in (pair.split("=") for pair in choice.split(",")))
+    return tuple(int(n) - 1 for n in choice.split(","))
+
+
+def _count(method: str, names: list[str], groups: list[tuple[str, int]]) -> Tally:
+    from .methods import get
+
+    return get(method).tally(names, [(decode_ballot(method, c), n) for c, n in groups])
+
+
 def _load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Poll]:
+    """Polls with their options and tallies: two indexed queries however many polls, never one per poll."""
     if not rows:
         return []
-    ids = [r["id"] for r in rows]
-    marks = ",".join("?" * len(ids))
-    options: dict[int, list[Option]] = {i: [] for i in ids}
-    for o in conn.execute(
-        f"""SELECT o.poll_id, o.number, o.name, count(b.id) AS votes
-            FROM options o LEFT JOIN ballots b ON b.option_id = o.id
-            WHERE o.poll_id IN ({marks}) GROUP BY o.id ORDER BY o.poll_id, o.number""",
-        ids,
+    if len(rows) == 1:
+        where, args = "poll_id = ?", (rows[0]["id"],)
+    else:
+        import json
+
+        # One parameter however many polls: no "too many SQL variables" past 32,766.
+        where, args = "poll_id IN (SELECT value FROM json_each(?))", (json.dumps([r["id"] for r in rows]),)
+    names: dict[int, list[str]] = {r["id"]: [] for r in rows}
+    for poll_id, name in conn.execute(
+        f"SELECT poll_id, name FROM options WHERE {where} ORDER BY poll_id, number", args
     ):
-        options[o["poll_id"]].append(Option(o["number"], o["name"], o["votes"]))
-    return [
-        Poll(
-            id=r["id"],
-            title=r["title"],
-            created_at=from_iso(r["created_at"]),
-            created_by=r["created_by"],
-            closes_at=from_iso(r["closes_at"]),
-            closed_at=_opt_time(r["closed_at"]),
-            closed_by=r["closed_by"],
-            finalized_at=_opt_time(r["finalized_at"]),
-            options=tuple(options[r["id"]]),
+        names[poll_id].append(name)
+    groups: dict[int, list[tuple[str, int]]] = {r["id"]: [] for r in rows}
+    # Identical ballots (the same ranking, say) come back once, with their count.
+    for poll_id, choice, n in conn.execute(
+        f"SELECT poll_id, choice, count(*) FROM ballots WHERE {where} GROUP BY poll_id, choice", args
+    ):
+        groups[poll_id].append((choice, n))
+    polls = []
+    for r in rows:
+        tally = _count(r["method"], names[r["id"]], groups[r["id"]])
+        polls.append(
+            Poll(
+                id=r["id"],
+                title=r["title"],
+                created_at=from_iso(r["created_at"]),
+                created_by=r["created_by"],
+                closes_at=from_iso(r["closes_at"]),
+                closed_at=_opt_time(r["closed_at"]),
+                closed_by=r["closed_by"],
+                finalized_at=_opt_time(r["finalized_at"]),
+                options=tuple(
+                    Option(i, n, v) for i, (n, v) in enumerate(zip(names[r["id"]], tally.votes, strict=True), 1)
+                ),
+                method=r["method"],
+                max_choices=r["max_choices"],
+                max_score=r["max_score"],
+                tally=tally,
+            )
         )
-        for r in rows
-    ]
+    return polls
 
 
 def get_poll(conn: sqlite3.Connection, poll_id: int) -> Poll:

@@ -20,16 +20,9 @@ if TYPE_CHECKING:
 def status_line(poll: Poll, now: datetime) -> str:
     """'closes in 1 hour 59 minutes (18:00 local)' / 'closed 3 minutes ago', plus the outcome."""
     phrase = remaining_phrase(poll.closes_at, now, poll.ended_at(now))
-    leaders = poll.leaders
-    if not poll.total_votes:
-        outcome = "no votes yet" if poll.is_open(now) else "no votes were cast"
-    elif len(leaders) == 1:
-        verb = "leads" if poll.is_open(now) else "won"
-        outcome = f"{safe(leaders[0].name)} {verb} with {leaders[0].votes} of {poll.total_votes} votes"
-    else:
-        names = " and ".join(safe(o.name) for o in leaders)
-        state = "tied" if poll.is_open(now) else "ended in a tie"
-        outcome = f"{names} {state} at {leaders[0].votes} votes each"
+    from .outcome import standing
+
+    outcome = standing(poll, poll.is_open(now), safe)
     return f"{phrase}; {outcome}"
 
 
@@ -38,6 +31,25 @@ def make_console(stderr: bool = False) -> Console:
 
     # highlight=False: Rich would otherwise colour numbers and words in our data.
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _columns(poll: Poll) -> tuple[list[str], list]:
+    """The method's columns after '#' and 'option', each option's cells, and the share its bar draws."""
+    total = poll.total_votes
+    rows = []
+    if poll.method == "score":
+        top = max((x["score"] for x in poll.tally.option_extra), default=0)
+        for o, x in zip(poll.options, poll.tally.option_extra, strict=True):
+            rows.append(([str(x["score"]), f"{x['average']:.2f}", str(o.votes)], x["score"] / top if top else 0.0))
+        return ["total", "avg", "rated"], rows
+    for o in poll.options:
+        share = o.votes / total if total else 0.0
+        rows.append(([str(o.votes), f"{share:.0%}"], share))
+    if poll.method == "approval":
+        return ["approvals", "of ballots"], rows
+    if poll.method == "ranked":
+        return ["1st choice", "%"], rows
+    return ["votes", "%"], rows
 
 
 def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
@@ -54,28 +66,27 @@ def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("#", justify="right")
     table.add_column("option", overflow="fold")
-    table.add_column("votes", justify="right")
-    table.add_column("%", justify="right")
+    heads, cells = _columns(poll)
+    for head in heads:
+        table.add_column(head, justify="right")
     if bar_width:
         table.add_column("", no_wrap=True)
     table.add_column("")
-    total = poll.total_votes
-    for o in poll.options:
-        share = o.votes / total if total else 0.0
+    for o, (values, share) in zip(poll.options, cells, strict=True):
         lead = o.number in leaders
-        row: list[RenderableType] = [
-            str(o.number),
-            Text(safe(o.name), style="bold" if lead else ""),
-            str(o.votes),
-            f"{share:.0%}",
-        ]
+        row: list[RenderableType] = [str(o.number), Text(safe(o.name), style="bold" if lead else ""), *values]
         if bar_width:
             row.append(Text("█" * round(share * bar_width), style="green" if lead else "blue"))
         row.append(Text(f"◀ {mark}" if lead else "", style="bold"))
         table.add_row(*row)
     header = Text.assemble((f"Poll {poll.id}: ", "bold"), (safe(poll.title, keep_newlines=True), "bold"))
-    footer = Text(status_line(poll, now), style="" if is_open else "dim")
-    return Group(header, table, footer)
+    parts: list[RenderableType] = [header, table]
+    if poll.total_votes and poll.method in ("ranked", "score"):
+        from .render_counts import count_lines
+
+        parts += [Text(line) for line in count_lines(poll)]
+    parts.append(Text(status_line(poll, now), style="" if is_open else "dim"))
+    return Group(*parts)
 
 
 def print_poll(poll: Poll, now: datetime) -> None:

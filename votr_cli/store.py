@@ -20,7 +20,7 @@ from .paths import DB_NAME
 # 'votr' in ASCII: marks a database as ours, so a stranger's votr.db is refused
 # rather than migrated into.
 APPLICATION_ID = 0x766F7472
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_S = 30.0
 
 

@@ -90,7 +90,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
             with Live(console=console, refresh_per_second=12, transient=False) as live:
                 for voter, choice in VOTES:
                     live.update(poll_view(polls.get_poll(conn, poll.id), now(), console.width))
-                    ballots.vote(conn, poll.id, choice, voter, now, me)
+                    ballots.vote(conn, poll.id, [choice], voter, now, me)
                     time.sleep(spacing)
                 while not finalised() and now() < poll.closes_at + timedelta(seconds=15):
                     live.update(poll_view(polls.get_poll(conn, poll.id), now(), console.width))
@@ -98,7 +98,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
                 live.update(poll_view(polls.get_poll(conn, poll.id), now(), console.width))
         else:
             for voter, choice in VOTES:
-                ballots.vote(conn, poll.id, choice, voter, now, me)
+                ballots.vote(conn, poll.id, [choice], voter, now, me)
                 click.echo(f"{voter} voted {choice}; {status_line(polls.get_poll(conn, poll.id), now())}")
                 time.sleep(spacing)
             click.echo("Waiting for the deadline; the daemon closes the poll...")

@@ -7,22 +7,27 @@ from ._common import json_option, login_name, open_store, print_json
 
 @click.command()
 @click.argument("poll", metavar="POLL")
-@click.argument("choice")
+@click.argument("choices", metavar="CHOICE...", nargs=-1, required=True)
 @click.option(
     "--voter",
     metavar="NAME",
     help="Vote under this name; only the poll's creator may name someone else [default: your account].",
 )
 @json_option
-def vote(poll: str, choice: str, voter: str | None, json_: bool) -> None:
-    """Vote in POLL for CHOICE (an option's name or its number).
+def vote(poll: str, choices: tuple[str, ...], voter: str | None, json_: bool) -> None:
+    """Vote in POLL: CHOICE is an option's name or its number.
 
-    Voting again while the poll is open replaces your ballot.
+    How many CHOICEs depends on the poll's method: single takes one; approval
+    one or more (the options you approve); ranked one or more, best first;
+    score NAME=N or NUMBER=N pairs (unrated options score 0). Voting again
+    while the poll is open replaces your whole ballot.
 
     \b
     Example:
       votr vote 3 pizza
-      votr vote 3 2 --voter alice
+      votr vote 4 tacos pizza sushi      # ranked: tacos first
+      votr vote 5 pizza=5 sushi=2        # score
+      votr vote 3 2 --voter alice        # the poll's creator, for alice
     """
     from .. import ballots, polls
     from ..text import safe
@@ -30,23 +35,29 @@ def vote(poll: str, choice: str, voter: str | None, json_: bool) -> None:
 
     poll_id = polls.parse_poll_id(poll)
     account = login_name()
-    outcome = ballots.vote(open_store(), poll_id, choice, voter, utcnow, account)
+    outcome = ballots.vote(open_store(), poll_id, choices, voter, utcnow, account)
+    chosen = outcome.choices()
     if json_:
-        print_json(
-            {
-                "voter": outcome.voter,
-                "account": account,
-                "choice": outcome.option.name,
-                "previous": outcome.previous,
-                "poll": outcome.poll.to_json(utcnow()),
-            }
-        )
+        doc: dict = {"voter": outcome.voter, "account": account, "method": outcome.poll.method}
+        if outcome.poll.method == "single":
+            doc["choice"] = chosen[0]  # kept from before counting methods, for scripts that read it
+        doc["choices"] = chosen
+        doc["previous"] = outcome.choices(outcome.previous) if outcome.previous is not None else None
+        print_json(doc | {"poll": outcome.poll.to_json(utcnow())})
         return
-    name, who, title = safe(outcome.option.name), safe(outcome.voter), safe(outcome.poll.title)
+    verb, joiner = {
+        "single": ("voted", ", "),
+        "approval": ("approved", ", "),
+        "ranked": ("ranked", " > "),
+        "score": ("scored", ", "),
+    }[outcome.poll.method]
+    said_now = joiner.join(safe(c) for c in chosen) or "every option 0"
+    who, title = safe(outcome.voter), safe(outcome.poll.title)
     if outcome.previous is None:
-        said = f"{who} voted {name} in poll {poll_id}: {title}"
+        said = f"{who} {verb} {said_now} in poll {poll_id}: {title}"
     elif outcome.unchanged:
-        said = f"{who} already voted {name} in poll {poll_id}: {title}; nothing changed"
+        said = f"{who} already {verb} {said_now} in poll {poll_id}: {title}; nothing changed"
     else:
-        said = f"{who} changed vote from {safe(outcome.previous)} to {name} in poll {poll_id}: {title}"
+        before = joiner.join(safe(c) for c in outcome.choices(outcome.previous)) or "every option 0"
+        said = f"{who} changed vote from {before} to {said_now} in poll {poll_id}: {title}"
     click.echo(f"{said}; {remaining_phrase(outcome.poll.closes_at, utcnow())}")

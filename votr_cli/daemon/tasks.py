@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from .. import lifecycle, polls, store
+from ..outcome import standing
 from ..text import json_text
 from ..timefmt import from_iso, log_str, to_iso, utcnow
 
@@ -45,14 +46,7 @@ def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False)
     poll = done.poll
     assert poll.finalized_at is not None
     late_ms = (poll.finalized_at - from_iso(ended_at)).total_seconds() * 1000
-    leaders = poll.leaders
-    names = ", ".join(json_text(json.dumps(o.name, ensure_ascii=False)) for o in leaders)
-    if not leaders:
-        outcome = "no votes"
-    elif len(leaders) == 1:
-        outcome = f"winner {names} with {leaders[0].votes} of {poll.total_votes} votes"
-    else:
-        outcome = f"tie between {names} at {leaders[0].votes} of {poll.total_votes} votes each"
+    outcome = standing(poll, False, lambda name: json_text(json.dumps(name, ensure_ascii=False)))
     title = json_text(json.dumps(poll.title, ensure_ascii=False))
     deadline = log_str(from_iso(ended_at))
     log.info("closed poll %s %s: deadline %s, %.0f ms late; %s", poll.id, title, deadline, late_ms, outcome)
