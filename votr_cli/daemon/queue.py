@@ -58,6 +58,8 @@ class QueueStorage(SqliteStorage):
         # Losing the queue loses nothing (the daemon rebuilds it from votr.db),
         # so its commits need not wait for fsync; WAL keeps the file consistent.
         conn.execute("PRAGMA synchronous = NORMAL")
+        if not store.autocheckpoint:
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # see store.autocheckpoint
         return conn
 
     suspect = False  # an operation failed as if the file were damaged: the daemon checks it now

@@ -143,6 +143,34 @@ def _open_queue(home: Path) -> VotrHuey:
     return make_queue(home)
 
 
+class Checkpointer:
+    """Moves both WALs' pages into their databases, here rather than inside a close's commit.
+
+    PASSIVE checkpoints never wait for, nor block, a writer; queue.db's runs
+    on a connection of its own, so Huey's shared one (and its lock) is never
+    held for it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, queue_path: Path) -> None:
+        self.conn = conn
+        self.queue_path = queue_path
+        self.queue: sqlite3.Connection | None = None
+
+    def run(self) -> None:
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if self.queue is None:
+            if store.check_plain(str(self.queue_path)) is None:
+                return  # gone: the guard rebuilds it; connecting would create it with no say over its mode
+            self.queue = sqlite3.connect(self.queue_path, timeout=1, isolation_level=None)
+        self.queue.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def reopen(self) -> None:
+        """After the queue was rebuilt: the old connection reads a file set aside."""
+        if self.queue is not None:
+            self.queue.close()
+            self.queue = None
+
+
 def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at: datetime) -> None:
     """The heartbeat every few seconds, and the watch that keeps closes coming whatever befalls the queue.
 
@@ -152,6 +180,7 @@ def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at:
     conn = store.connect(home)
     deadlines = watch.Deadlines(conn)
     guard = watch.QueueGuard(huey)
+    checkpoints = Checkpointer(conn, home / QUEUE_NAME)
     next_beat = next_guard = 0.0
     try:
         while not stop.is_set():
@@ -159,10 +188,12 @@ def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at:
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + heartbeat.BEAT_EVERY_S
                     heartbeat.beat(conn, utcnow(), started_at)
+                    checkpoints.run()
                 if time.monotonic() >= next_guard:
                     next_guard = time.monotonic() + watch.QueueGuard.CHECK_EVERY_S
                     reason = guard.trouble()
                     if reason is not None:
+                        checkpoints.reopen()
                         guard.rebuild(reason)
                         reconcile(huey, conn, queue_is_new=True)
                         requeue_hooks(huey, conn, queue_is_new=True)
@@ -175,6 +206,7 @@ def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at:
             pause = WATCH_EVERY_S if check is None else min(WATCH_EVERY_S, max(check - time.time(), 0.0))
             stop.wait(pause)
     finally:
+        checkpoints.reopen()
         conn.close()
 
 
@@ -189,6 +221,7 @@ def run_daemon(
     from .consumer import VotrConsumer
 
     setup_logging(log_file, verbose)
+    store.autocheckpoint = False  # the housekeeping thread checkpoints, off the closes' path
     conn = store.connect(home)
     lock_fd = take_lock(home, conn)
     started_at = utcnow()
