@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import ok, ok_json, old_store, run, store_digest
+from .conftest import Daemon, ok, ok_json, old_store, run, store_digest, wait_for
 
 TENNESSEE = [
     (42, "Memphis Nashville Chattanooga Knoxville"),
@@ -192,3 +194,23 @@ def test_a_store_from_before_counting_methods_opens_and_counts_the_same(home: Pa
         ("ana", "1"), ("bo", "1"), ("cy", "1")
     ]  # fmt: skip
     conn.close()
+
+
+def test_the_daemon_freezes_and_hands_on_the_methods_result(
+    tmp_path: Path, home: Path, daemons: Callable[..., Daemon]
+) -> None:
+    got = tmp_path / "hook.json"
+    d = daemons("--on-close", f"sh -c 'cat > {got}.tmp && mv {got}.tmp {got}'")
+    pid = create("Day?", "-o", "Mon", "-o", "Tue", "-o", "Wed", "--method", "ranked", "--closes-in", "3s")
+    for voter, ranking in (("a", "Mon Tue"), ("b", "Tue Mon"), ("c", "Wed Tue"), ("d", "Mon Wed"), ("e", "Tue")):
+        cast(pid, voter, *ranking.split())
+    wait_for(got.exists, 15, "the hook")
+    hooked = json.loads(got.read_text())
+    assert hooked["method"] == "ranked" and hooked["irv_winner"] == "Tue"  # Wed out, its ballot to Tue: 3 of 5
+    assert [r["eliminated"] for r in hooked["rounds"]][0] == ["Wed"]
+    conn = sqlite3.connect(home / "votr.db")
+    frozen = json.loads(conn.execute("SELECT result FROM polls WHERE id = ?", (pid,)).fetchone()[0])
+    conn.close()
+    assert frozen["method"] == "ranked" and frozen["rounds"] == hooked["rounds"]
+    assert frozen["leaders"] == hooked["leaders"] and frozen["schulze_ranking"] == hooked["schulze_ranking"]
+    assert f"closed poll {pid} " in d.output()

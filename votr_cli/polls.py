@@ -258,13 +258,16 @@ def _opt_time(text: str | None) -> datetime | None:
     return from_iso(text) if text else None
 
 
+_INDEX = {str(n): n - 1 for n in range(1, MAX_OPTIONS + 1)}  # "3" -> 2, without int() per item
+
+
 def decode_ballot(method: str, choice: str) -> tuple:
     """A stored ballot (`2`, `3,1,2`, `1=5,3=2`: option numbers) as the method counts it (option indices)."""
     if not choice:
         return ()
     if method == "score":
-        return tuple((int(n) - 1, int(v)) for n, v in (pair.split("=") for pair in choice.split(",")))
-    return tuple(int(n) - 1 for n in choice.split(","))
+        return tuple((_INDEX[n], int(v)) for n, v in (pair.split("=") for pair in choice.split(",")))
+    return tuple(map(_INDEX.__getitem__, choice.split(",")))
 
 
 def _count(method: str, names: list[str], groups: list[tuple[str, int]]) -> Tally:

@@ -21,16 +21,27 @@ from collections.abc import Sequence
 
 
 def pairwise(size: int, ballots: dict[tuple, int]) -> list[list[int]]:
-    """d[x][y]: the ballots ranking option x above option y."""
-    d = [[0] * size for _ in range(size)]
+    """d[x][y]: the ballots ranking option x above option y.
+
+    A ballot's choice at place i beats every option not in its first i + 1
+    places (a ranked option beats an unranked one). So every ballot sharing a
+    prefix adds the same wins for that prefix's last option: the count runs
+    over distinct prefixes, weighted, rather than over each ballot's pairs.
+    """
+    by_length: list[dict[tuple, int]] = [{} for _ in range(size + 1)]
     for ballot, weight in ballots.items():
-        ranked = set(ballot)
-        unranked = [y for y in range(size) if y not in ranked]
-        for place, x in enumerate(ballot):
-            row = d[x]
-            for y in ballot[place + 1 :]:
-                row[y] += weight
-            for y in unranked:
+        level = by_length[len(ballot)]
+        level[ballot] = level.get(ballot, 0) + weight
+    for length in range(size, 1, -1):  # longest first, so each prefix collects its extensions' weight
+        parents = by_length[length - 1]
+        for prefix, weight in by_length[length].items():
+            parents[prefix[:-1]] = parents.get(prefix[:-1], 0) + weight
+    d = [[0] * size for _ in range(size)]
+    everyone = frozenset(range(size))
+    for level in by_length[1:size]:  # a full ranking's last option beats nobody left
+        for prefix, weight in level.items():
+            row = d[prefix[-1]]
+            for y in everyone.difference(prefix):
                 row[y] += weight
     return d
 

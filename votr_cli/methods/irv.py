@@ -29,15 +29,20 @@ def instant_runoff(options: Sequence[str], ballots: dict[tuple, int]) -> tuple[l
     continuing = set(range(len(options)))
     history: list[dict[int, int]] = []
     rounds: list[dict] = []
+    # Each option's pile: the ballots counting for it now, with the place of
+    # their current choice. A round moves only the eliminated options' piles,
+    # so a count of many ballots is not walked again in every round.
+    piles: dict[int, list[tuple[tuple, int, int]]] = {i: [] for i in continuing}
+    tallied = dict.fromkeys(continuing, 0)
+    exhausted = 0
+    for ballot, weight in ballots.items():
+        if ballot:
+            piles[ballot[0]].append((ballot, weight, 0))
+            tallied[ballot[0]] += weight
+        else:
+            exhausted += weight
     while True:
-        counts = {i: 0 for i in range(len(options)) if i in continuing}
-        exhausted = 0
-        for ballot, weight in ballots.items():
-            top = next((i for i in ballot if i in continuing), None)
-            if top is None:
-                exhausted += weight
-            else:
-                counts[top] += weight
+        counts = {i: tallied[i] for i in range(len(options)) if i in continuing}
         history.append(counts)
         record = {
             "counts": {options[i]: n for i, n in counts.items()},
@@ -56,6 +61,17 @@ def instant_runoff(options: Sequence[str], ballots: dict[tuple, int]) -> tuple[l
             return rounds, tuple(out)
         record["eliminated"] = name_list(options, out)
         continuing.difference_update(out)
+        for gone in out:
+            del tallied[gone]
+            for ballot, weight, place in piles.pop(gone):
+                place += 1
+                while place < len(ballot) and ballot[place] not in continuing:
+                    place += 1
+                if place < len(ballot):
+                    piles[ballot[place]].append((ballot, weight, place))
+                    tallied[ballot[place]] += weight
+                else:
+                    exhausted += weight
 
 
 def _break_tie(
