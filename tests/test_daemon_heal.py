@@ -216,3 +216,34 @@ def test_a_hook_cut_short_by_sigterm_is_rerun_and_said_so(
     wait_for(lambda: runs.read_text().count("run") == 2, 15, "the hook to run again")
     assert "1 on-close hook(s) cut short when the daemon last stopped: running them again" in second.output()
     assert "crash" not in second.output()
+
+
+def plant_undecodable_schema(path: Path) -> None:
+    """A database whose schema names an object in bytes that are not UTF-8: SQLite's own error is undecodable."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET name = CAST(x'8c' AS TEXT), sql = 'CREATE TABLE garbage garbage'")
+    conn.commit()
+    conn.close()
+
+
+def test_a_queue_whose_errors_are_not_even_text_is_still_only_a_warning(
+    home: Path, daemons: Callable[..., Daemon]
+) -> None:
+    home.mkdir()
+    plant_undecodable_schema(home / "queue.db")
+    made = run("create", "Q", "-o", "a", "-o", "b", "--closes-in", "3s", "--json")
+    assert made.exit_code == 0 and "could not queue the close" in made.stderr
+    d = daemons()
+    assert "queue.db.damaged-" in d.output()
+    finalised_on_time(json.loads(made.stdout)["id"])
+
+
+def test_a_store_whose_errors_are_not_even_text_is_one_error_line(home: Path) -> None:
+    home.mkdir()
+    plant_undecodable_schema(home / "votr.db")
+    result = run("list")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+    assert "not a usable votr database" in result.stderr

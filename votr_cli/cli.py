@@ -92,6 +92,9 @@ class VotrGroup(click.Group):
 
             home = ctx.obj.home if isinstance(ctx.obj, Settings) else "."
             raise click.ClickException(safe(str(explain(exc, os.path.join(home, DB_NAME))))) from None
+        except UnicodeDecodeError as exc:
+            # SQLite reporting a damaged file can produce a message that is not UTF-8.
+            raise click.ClickException(safe(f"the store is damaged: {exc.object!r}")) from None
         except OSError as exc:
             # Not a bug of ours but the system's answer (a file votr may not touch): one line, not a traceback.
             where = f" ({exc.filename})" if exc.filename else ""

@@ -252,6 +252,10 @@ def connect(home: Home, create: bool = True) -> sqlite3.Connection:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise
         raise explain(exc, path) from None
+    except UnicodeDecodeError as exc:
+        # A damaged schema can make SQLite's own message undecodable.
+        conn.close()
+        raise StoreError(f"{path!r} is not a usable votr database ({exc.object!r}); move it away") from None
     except BaseException:
         conn.close()
         raise

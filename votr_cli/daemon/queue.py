@@ -69,7 +69,8 @@ class QueueStorage(SqliteStorage):
         try:
             with super().db(commit, close) as curs:
                 yield curs
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            # A damaged schema can even make SQLite's message undecodable.
             if not isinstance(exc, sqlite3.OperationalError) or "locked" not in str(exc):
                 self.suspect = True
             raise
@@ -181,8 +182,9 @@ def request_close(home: store.Home, poll_id: int, ended_at: datetime, due: bool 
         huey = make_queue(home, timeout=5)
         schedule_close(huey, poll_id, ended_at, due)
         huey.storage.close()
-    except (OSError, sqlite3.Error, store.StoreError) as exc:
+    except (OSError, sqlite3.Error, store.StoreError, UnicodeDecodeError) as exc:
         # The poll store is the truth: a running daemon sees the new poll there and closes it on time anyway.
+        # (Garbage in queue.db can make even SQLite's error message undecodable.)
         where = str(Path(home, QUEUE_NAME))
         return f"could not queue the close in {where!r} ({exc}); a running daemon closes it anyway"
     return None

@@ -131,7 +131,7 @@ def _open_queue(home: Path) -> VotrHuey:
             return huey
         problem = "fails its integrity check"
         huey.storage.close()
-    except (sqlite3.DatabaseError, store.StoreError) as exc:
+    except (sqlite3.DatabaseError, store.StoreError, UnicodeDecodeError) as exc:
         problem = str(exc)
     # The queue is only a reminder (invariant 3): set it aside and start afresh.
     aside = path.with_name(f"queue.db.damaged-{time.time_ns()}")
@@ -200,7 +200,7 @@ def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at:
                         requeue_hooks(huey, conn, queue_is_new=True)
                 deadlines.catch_up()
                 watch.close_overdue(huey, deadlines.overdue(time.time()), deadlines.direct())
-            except (sqlite3.Error, store.StoreError, OSError) as exc:
+            except (sqlite3.Error, store.StoreError, OSError, UnicodeDecodeError) as exc:
                 log.warning("housekeeping failed this time: %s", exc)
                 huey.storage.suspect = True
             check = deadlines.next_check()

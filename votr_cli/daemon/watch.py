@@ -125,7 +125,7 @@ def close_overdue(huey: VotrHuey, polls: list[lifecycle.Awaiting], direct: set[i
             if poll.id in direct:
                 raise store.StoreError("its queued close did not run either")
             schedule_close(huey, poll.id, ended, due=True)
-        except (sqlite3.Error, store.StoreError, OSError) as exc:
+        except (sqlite3.Error, store.StoreError, OSError, UnicodeDecodeError) as exc:
             log.warning("cannot queue it (%s); closing poll %s directly", exc, poll.id)
             if tasks.close_poll(huey.home, poll.id, to_iso(ended), with_hook=bool(huey.on_close)) is not None:
                 try:
@@ -172,7 +172,7 @@ class QueueGuard:
             storage.suspect = False
             try:
                 result = storage.sql("PRAGMA quick_check", results=True)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
                 return f"is damaged ({exc})"
             if [tuple(r) for r in result] != [("ok",)]:
                 return f"is damaged ({result[0][0]})"
