@@ -21,6 +21,7 @@ from .polls import (
     check_creator,
     closed_message,
     get_poll,
+    voting_ended,
 )
 from .store import transaction
 from .timefmt import from_iso, local_str, to_iso
@@ -177,9 +178,7 @@ class Awaiting(NamedTuple):
     closed_at: datetime | None
 
     def ended_at(self, now: datetime) -> datetime | None:
-        if self.closed_at is not None:
-            return self.closed_at
-        return self.closes_at if now >= self.closes_at else None
+        return voting_ended(self.closed_at, self.closes_at, now)
 
     @property
     def due(self) -> datetime:

@@ -33,6 +33,13 @@ class PollClosed(VotrError):
     pass
 
 
+def voting_ended(closed_at: datetime | None, closes_at: datetime, now: datetime) -> datetime | None:
+    """Invariant 1's other half: voting ended at an early close, or at the deadline once it has passed."""
+    if closed_at is not None:
+        return closed_at
+    return closes_at if now >= closes_at else None
+
+
 # NamedTuple rather than dataclass: `dataclasses` would add ~10 ms to every `votr vote`.
 class Option(NamedTuple):
     number: int
@@ -61,9 +68,7 @@ class Poll(NamedTuple):
 
     def ended_at(self, now: datetime) -> datetime | None:
         """When voting ended, whether or not anything has finalised the poll yet."""
-        if self.closed_at is not None:
-            return self.closed_at
-        return self.closes_at if now >= self.closes_at else None
+        return voting_ended(self.closed_at, self.closes_at, now)
 
     @property
     def total_votes(self) -> int:
