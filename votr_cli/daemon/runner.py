@@ -242,8 +242,7 @@ def run_daemon(
     )
 
     def announce() -> None:
-        heartbeat.beat(conn, utcnow(), started_at)
-        beater.start()
+        # The log first: whoever sees the heartbeat (status says running) finds these lines already written.
         log.info(
             "votr daemon started: pid %s, home %s, %s worker(s); %s overdue poll(s) closing now, "
             "%s close(s) rescheduled",
@@ -257,6 +256,8 @@ def run_daemon(
             log.info("%s on-close hook(s) cut short when the daemon last stopped: running them again", interrupted)
         if hooks > interrupted:
             log.info("%s on-close hook(s) left over from before a crash: running them now", hooks - interrupted)
+        heartbeat.beat(conn, utcnow(), started_at)
+        beater.start()
 
     consumer = VotrConsumer(
         huey, workers=workers, worker_type="thread", shutdown_timeout=SHUTDOWN_GRACE_S, initial_delay=0.05
