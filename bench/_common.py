@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import random
 import shlex
 import statistics
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 RESULTS = Path(__file__).resolve().with_name("results.md")
 RESULTS_TITLE = "# votr benchmarks"
@@ -167,3 +170,44 @@ def write_section(heading: str, body: str) -> None:
     parts = [RESULTS_TITLE, RESULTS_INTRO, *(f"{name}\n\n{text}" for name, text in sections)]
     RESULTS.write_text("\n\n".join(parts) + "\n")
     print(f"\nwrote the {heading_line!r} section of {RESULTS}")
+
+
+class Case(Protocol):
+    """A whole-process command to time: each bench defines its own, with these fields."""
+
+    name: str
+    argv: Callable[[int], list[str]]  # run number -> command line
+    home: Path
+
+
+def run_once(argv: list[str], home: Path) -> float:
+    """Seconds of wall clock for one whole process; a failing command stops the bench.
+
+    It runs in the temporary folder above `home`: from a source checkout, `python -c`
+    would import votr_cli from the working directory instead of the installed package.
+    """
+    env = dict(os.environ, VOTR_HOME=str(home))
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=home.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{argv!r} exited with {done.returncode}:\n{done.stderr}")
+    return elapsed
+
+
+def time_processes(cases: Sequence[Case], runs: int, warmup: int, seed: int) -> dict[str, list[float]]:
+    """Every case once per round, in a shuffled order, so floors and commands share the noise."""
+    times: dict[str, list[float]] = {c.name: [] for c in cases}
+    shuffle = random.Random(seed).shuffle
+    for round_no in range(-warmup, runs):
+        order = list(cases)
+        shuffle(order)
+        for case in order:
+            elapsed = run_once(case.argv(round_no), case.home)
+            if round_no >= 0:
+                times[case.name].append(elapsed)
+    return times
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"

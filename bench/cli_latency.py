@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import sqlite3
 import subprocess
 import sys
@@ -44,10 +43,13 @@ from _common import (
     default_votr,
     interpreter_of,
     median,
+    ms,
     percentile,
     ratio,
     run_facts,
+    run_once,
     table,
+    time_processes,
     verdict,
     write_section,
 )
@@ -64,35 +66,6 @@ class Case:
     name: str
     argv: Callable[[int], list[str]]  # run number -> command line
     home: Path
-
-
-def run_once(argv: list[str], home: Path) -> float:
-    """Seconds of wall clock for one whole process; a failing command stops the bench.
-
-    It runs in the temporary folder above `home`: from a source checkout, `python -c`
-    would import votr_cli from the working directory instead of the installed package.
-    """
-    env = dict(os.environ, VOTR_HOME=str(home))
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=home.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"{argv!r} exited with {done.returncode}:\n{done.stderr}")
-    return elapsed
-
-
-def time_processes(cases: list[Case], runs: int, warmup: int, seed: int) -> dict[str, list[float]]:
-    """Every case once per round, in a shuffled order, so floors and commands share the noise."""
-    times: dict[str, list[float]] = {c.name: [] for c in cases}
-    shuffle = random.Random(seed).shuffle
-    for round_no in range(-warmup, runs):
-        order = list(cases)
-        shuffle(order)
-        for case in order:
-            elapsed = run_once(case.argv(round_no), case.home)
-            if round_no >= 0:
-                times[case.name].append(elapsed)
-    return times
 
 
 def sync_cost(db: Path, commits: int) -> dict[str, list[float]]:
@@ -146,10 +119,6 @@ def vote_modules(python: str, home: Path) -> dict[str, list[str]]:
         sys.exit(f"the module probe failed:\n{done.stderr}")
     marker = [line for line in done.stdout.splitlines() if line.startswith("@@")]
     return json.loads(marker[-1][2:])
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
 
 
 def us(seconds: float) -> str:

@@ -39,10 +39,8 @@ Goals are printed as PASS/MISS text; nothing here is a test and nothing asserts.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,10 +53,12 @@ from _common import (
     default_votr,
     interpreter_of,
     median,
+    ms,
     percentile,
     ratio,
     run_facts,
     table,
+    time_processes,
     verdict,
     write_section,
 )
@@ -139,35 +139,6 @@ def make_polls(home: Path, creator: str, fills: dict[str, list[str]]) -> dict[st
 # --- whole processes -----------------------------------------------------------------------------
 
 
-def run_once(argv: list[str], home: Path) -> float:
-    """Seconds of wall clock for one whole process; a failing command stops the bench.
-
-    It runs in the temporary folder above `home`: from a source checkout, `python -c`
-    would import votr_cli from the working directory instead of the installed package.
-    """
-    env = dict(os.environ, VOTR_HOME=str(home))
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=home.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"{argv!r} exited with {done.returncode}:\n{done.stderr}")
-    return elapsed
-
-
-def time_processes(cases: list[Case], runs: int, warmup: int, seed: int) -> dict[str, list[float]]:
-    """Every case once per round, in a shuffled order, so floors and commands share the noise."""
-    times: dict[str, list[float]] = {c.name: [] for c in cases}
-    shuffle = random.Random(seed).shuffle
-    for round_no in range(-warmup, runs):
-        order = list(cases)
-        shuffle(order)
-        for case in order:
-            elapsed = run_once(case.argv(round_no), case.home)
-            if round_no >= 0:
-                times[case.name].append(elapsed)
-    return times
-
-
 # --- in process ----------------------------------------------------------------------------------
 
 
@@ -234,10 +205,6 @@ def split_tally(home: Path, poll_id: int, repeats: int) -> tuple[list[tuple[str,
 
 
 # --- report --------------------------------------------------------------------------------------
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
 
 
 def process_rows(cases: list[Case], times: dict[str, list[float]], click_floor: float) -> list[list[str]]:
