@@ -7,12 +7,13 @@ recompiles votr_cli on every start and would time the compiler):
     python -m venv /tmp/bench-venv && /tmp/bench-venv/bin/pip install .
     /tmp/bench-venv/bin/python bench/cli_latency.py            # or --runs 40, --votr PATH
 
-What it measures, all in one temporary VOTR_HOME holding one poll:
+What it measures, all in one temporary VOTR_HOME holding two polls (a plain
+one, and one with a roll of 1,000, anonymous ballots and hidden results):
 
 - wall-clock time (time.perf_counter around subprocess.run) of `votr vote`
-  (a distinct voter each run), `votr show 1`, `votr list`, `votr create`
+  (a distinct voter each run, into each poll), `votr show 1`, `votr list`, `votr create`
   and `votr create --closes-at "friday 17:00"` (a distinct title each run, in
-  a second home so `list` stays one poll long) and `votr --help`, interleaved
+  a second home so `list` stays two polls long) and `votr --help`, interleaved
   round by round with the floors `python -c "import sqlite3"` (bare) and
   `python -c "import click, sqlite3"` (click floor), run by the interpreter the
   `votr` script uses;
@@ -55,7 +56,8 @@ from _common import (
 )
 
 SECTION = "CLI latency"
-GOALS = {"vote": 1.3, "show": 2.5, "create --closes-at": 2.5}  # × click floor
+GOALS = {"vote": 1.3, "vote (roll, anonymous)": 1.3, "show": 2.5, "create --closes-at": 2.5}  # × click floor
+ROLL_SIZE = 1000  # the rolled poll's voters (the timed runs' names among them)
 # What `votr vote` imports, without running it: splits its cost into imports and work.
 VOTE_IMPORTS = "import click, sqlite3, votr_cli.cli, votr_cli.commands.vote"
 HEAVY = ("huey", "sqlite_utils", "rich", "rich.console", "dateutil.parser")
@@ -147,12 +149,26 @@ def main() -> None:
         home, create_home = root / "home", root / "create-home"
         run_once([str(votr), "create", "Bench", "-o", "a", "-o", "b", "--closes-in", "1h"], home)
         run_once([str(votr), "create", "Seed", "-o", "a", "-o", "b", "--closes-in", "1h"], create_home)
+        # Poll 2: a roll, anonymous ballots (a keyed hash per vote) and hidden results: the heaviest vote path.
+        names = [f"r{i}" for i in range(args.runs)] + [f"rwarm{i}" for i in range(1, args.warmup + 1)]
+        roll = root / "roll.txt"
+        roll.write_text("\n".join(names + [f"member{i}" for i in range(ROLL_SIZE - len(names))]) + "\n")
+        run_once(
+            [str(votr), "create", "Rolled", "-o", "a", "-o", "b", "--closes-in", "1h", "--voters-file", str(roll),
+             "--anonymous", "--hide-results", "--quorum", "50%"],
+            home,
+        )  # fmt: skip
         v = str(votr)
         cases = [
             Case("bare", lambda i: [python, "-c", "import sqlite3"], home),
             Case("click", lambda i: [python, "-c", "import click, sqlite3"], home),
             Case("vote imports", lambda i: [python, "-c", VOTE_IMPORTS], home),
             Case("vote", lambda i: [v, "vote", "1", "a", "--voter", f"v{i}" if i >= 0 else f"warm{-i}"], home),
+            Case(
+                "vote (roll, anonymous)",
+                lambda i: [v, "vote", "2", "b", "--voter", f"r{i}" if i >= 0 else f"rwarm{-i}"],
+                home,
+            ),
             Case("show", lambda i: [v, "show", "1"], home),
             Case("list", lambda i: [v, "list"], home),
             Case(
@@ -213,7 +229,9 @@ def main() -> None:
             "",
             process_table,
             "",
-            "`create` and `create --closes-at` run in a second home so that `list` and `show` read a one-poll "
+            f"`vote (roll, anonymous)` votes in a poll with a roll of {ROLL_SIZE:,}, `--anonymous`, "
+            "`--hide-results` and `--quorum 50%`. "
+            "`create` and `create --closes-at` run in a second home so that `list` and `show` read a two-poll "
             "store throughout. "
             f'The (split) row is `python -c "{VOTE_IMPORTS}"`: `votr vote` minus it is the vote\'s own work '
             "(connect, the write transaction and its fsync, output, exit).",

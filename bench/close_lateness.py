@@ -3,7 +3,7 @@
 Run it from a virtualenv where the project was installed as a regular package
 (`pip install .`, not `-e`), with that venv's Python: polls are created
 in-process through the installed `votr_cli` (exactly what `votr create` does:
-`polls.create_poll`, then `daemon.queue.request_close`), and the daemons run as
+`newpoll.create_poll`, then `daemon.queue.request_close`), and the daemons run as
 subprocesses of the `votr` script next to it:
 
     python -m venv /tmp/bench-venv && /tmp/bench-venv/bin/pip install .
@@ -208,7 +208,7 @@ def read_hooks(path: Path) -> dict[int, float]:
 
 def create_polls(home: Path, plan: Plan) -> dict[int, str]:
     """The burst and the after-idle polls, created the way `votr create` does; poll id -> group."""
-    from votr_cli import polls, store
+    from votr_cli import newpoll, store
     from votr_cli.daemon.queue import request_close
     from votr_cli.timefmt import utcnow
 
@@ -224,7 +224,7 @@ def create_polls(home: Path, plan: Plan) -> dict[int, str]:
     groups: dict[int, str] = {}
     for n, (group, offset) in enumerate(offsets):
         deadline = now + dt.timedelta(seconds=offset)
-        poll = polls.create_poll(conn, f"Bench {n}", ["a", "b"], deadline, utcnow, "bench")
+        poll = newpoll.create_poll(conn, f"Bench {n}", ["a", "b"], deadline, utcnow, "bench")
         problem = request_close(home, poll.id, poll.closes_at)
         if problem:
             sys.exit(problem)
@@ -246,7 +246,7 @@ def finalise_floor(home: Path, polls_n: int = 20) -> tuple[list[float], list[flo
     commit with fsync); lateness is when its clock stamps finalized_at, read
     here to the microsecond rather than from the millisecond-truncated store.
     """
-    from votr_cli import lifecycle, polls, store
+    from votr_cli import lifecycle, newpoll, store
     from votr_cli.timefmt import from_iso, to_iso, utcnow
 
     stamps: list[dt.datetime] = []
@@ -259,7 +259,7 @@ def finalise_floor(home: Path, polls_n: int = 20) -> tuple[list[float], list[flo
     now = utcnow()
     deadline = now + dt.timedelta(seconds=1)
     fixed = lambda: now  # noqa: E731 - the core reads a clock; creating the floor polls pins it
-    ids = [polls.create_poll(conn, f"Floor {i}", ["a", "b"], deadline, fixed, "bench").id for i in range(polls_n + 1)]
+    ids = [newpoll.create_poll(conn, f"Floor {i}", ["a", "b"], deadline, fixed, "bench").id for i in range(polls_n + 1)]
     conn.close()
     time.sleep(max(0.0, (deadline - utcnow()).total_seconds()) + 0.05)
     ended = from_iso(to_iso(deadline))
@@ -525,7 +525,7 @@ def create_many(home: Path, title: str, deadlines: list[dt.datetime]) -> tuple[l
     The margin is how long before its deadline each close was in the queue:
     if it ever nears zero, the bench itself made a poll late.
     """
-    from votr_cli import polls, store
+    from votr_cli import newpoll, store
     from votr_cli.daemon.queue import request_close
     from votr_cli.timefmt import utcnow
 
@@ -534,7 +534,7 @@ def create_many(home: Path, title: str, deadlines: list[dt.datetime]) -> tuple[l
     margin = float("inf")
     try:
         for n, deadline in enumerate(deadlines):
-            poll = polls.create_poll(conn, f"{title} {n}", ["a", "b"], deadline, utcnow, "bench")
+            poll = newpoll.create_poll(conn, f"{title} {n}", ["a", "b"], deadline, utcnow, "bench")
             problem = request_close(home, poll.id, poll.closes_at)
             if problem:
                 raise RuntimeError(problem)
@@ -775,7 +775,7 @@ def main_load(votr: Path, python: str, plan: LoadPlan, write: bool) -> None:
             f"- Plan: one home; {plan.open_polls:,} open polls with deadlines {plan.open_for_h:g}–"
             f"{plan.open_for_h + 1:g} h out, created and queued before the daemon starts; once it has filed their "
             f"closes in its schedule, {plan.due:,} polls due evenly over {plan.due_span_s:.0f} s, created and queued "
-            f"while it runs (`polls.create_poll`, then `daemon.queue.request_close`, as `votr create` does); then "
+            f"while it runs (`newpoll.create_poll`, then `daemon.queue.request_close`, as `votr create` does); then "
             f"{plan.idle_window_s:.0f} s with nothing due. The daemon is `votr daemon` with its defaults (2 "
             f"workers, no on-close hook). This run took {(time.monotonic() - started) / 60:.1f} min.",
             "",

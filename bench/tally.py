@@ -10,7 +10,7 @@ and the in-process split is timed with the `votr_cli` it imports.
 What it measures, in temporary homes:
 
 - a store holding one ranked poll and one single-choice poll, 8 options each,
-  made with the core API (`polls.create_poll`, closing a day ahead) and filled
+  made with the core API (`newpoll.create_poll`, closing a day ahead) and filled
   with 100,000 ballots each by direct SQL inserts (one transaction). Ranked
   ballots come from random.Random(2026): each ranks 1 to 8 distinct options in
   a random order, so partial rankings exist and short ones repeat (the tally
@@ -117,7 +117,7 @@ def fill(conn: sqlite3.Connection, poll_id: int, choices: list[str], stamp: str)
 
 def make_polls(home: Path, creator: str, fills: dict[str, list[str]]) -> dict[str, int]:
     """One poll per entry ('ranked...' or 'single...'), 8 options, closing in a day; filled with its ballots."""
-    from votr_cli import polls, store
+    from votr_cli import newpoll, store
     from votr_cli.timefmt import to_iso, utcnow
 
     conn = store.connect(home)
@@ -125,8 +125,9 @@ def make_polls(home: Path, creator: str, fills: dict[str, list[str]]) -> dict[st
         ids = {}
         for name, choices in fills.items():
             method = "ranked" if name.startswith("ranked") else "single"
-            poll = polls.create_poll(
-                conn, f"Bench {name}", OPTIONS, utcnow() + timedelta(days=1), utcnow, creator, rules=polls.Rules(method)
+            deadline = utcnow() + timedelta(days=1)
+            poll = newpoll.create_poll(
+                conn, f"Bench {name}", OPTIONS, deadline, utcnow, creator, rules=newpoll.Rules(method)
             )
             if choices:
                 fill(conn, poll.id, choices, to_iso(utcnow()))

@@ -34,9 +34,9 @@ def run(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=input)
 
 
-def ok(*args: str) -> Result:
+def ok(*args: str, input: str | None = None) -> Result:
     """Run a command that must succeed, letting any exception through."""
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
     assert result.exit_code == 0, result.output + result.stderr
     return result
 

@@ -24,8 +24,20 @@ EXPECTED_SCHEMA = [
         '    ON "_sqlite_migrations" ("migration_set", "name")',
     ),
     ("index", "polls_closes_at", "CREATE INDEX polls_closes_at ON polls (closes_at)"),
+    ("index", "reminders_armed", "CREATE INDEX reminders_armed ON reminders (due_at) WHERE state IS NULL"),
 ]
-TABLES = ["_sqlite_migrations", "ballots", "daemon", "events", "options", "polls"]
+TABLES = [
+    "_sqlite_migrations",
+    "ballots",
+    "daemon",
+    "events",
+    "options",
+    "poll_keys",
+    "polls",
+    "reminders",
+    "roll",
+    "turnout",
+]
 
 
 def test_a_blank_home_migrates_to_the_pinned_schema(home: Path) -> None:
@@ -35,6 +47,7 @@ def test_a_blank_home_migrates_to_the_pinned_schema(home: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
     assert tables == TABLES
     indexes = conn.execute(
@@ -61,7 +74,19 @@ def test_a_blank_home_migrates_to_the_pinned_schema(home: Path) -> None:
             "method",
             "max_choices",
             "max_score",
+            "roll_size",
+            "quorum",
+            "quorum_percent",
+            "hide_results",
+            "anonymous",
+            "no_revote",
+            "close_when_all_voted",
+            "remind_before",
         ],
+        "poll_keys": ["poll_id", "key"],
+        "reminders": ["poll_id", "before_s", "due_at", "state", "sent_at"],
+        "roll": ["id", "poll_id", "voter", "voter_key"],
+        "turnout": ["poll_id", "voter", "voter_key", "account", "voted_at"],
     }
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert applied == [m.name for m in steps._migrations]

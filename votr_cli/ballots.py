@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NamedTuple
 
 from .errors import VotrError
 from .polls import Clock, Option, Poll, PollClosed, _event, check_creator, closed_message, get_poll
 from .store import transaction
-from .text import clean_name, identity, require_utf8
-from .timefmt import to_iso
-
-MAX_VOTER = 64
+from .text import identity, require_utf8
+from .timefmt import from_iso, to_iso
+from .voting import clean_voter, voter_hash
 
 
 class VoteOutcome(NamedTuple):
     poll: Poll
     ballot: str  # as stored: option numbers (see migrations.m005_methods)
-    previous: str | None  # this voter's ballot before, if any
+    previous: str | None  # this voter's ballot before, if any ('' when the poll keeps it from view)
     voter: str
+    closed: bool = False  # this ballot was the roll's last, and closed the poll
 
     @property
     def unchanged(self) -> bool:
@@ -41,15 +42,6 @@ def describe(poll: Poll, ballot: str) -> list[str]:
     if poll.method == "score":
         return [f"{names[i]}={v}" for i, v in decode_ballot("score", ballot)]
     return [names[i] for i in decode_ballot(poll.method, ballot)]
-
-
-def clean_voter(voter: str) -> str:
-    voter = clean_name(voter, "the voter name")
-    if not voter:
-        raise VotrError("the voter name is empty")
-    if len(voter) > MAX_VOTER:
-        raise VotrError(f"the voter name is {len(voter)} characters long; at most {MAX_VOTER} are allowed")
-    return voter
 
 
 def find_option(poll: Poll, choice: str) -> Option:
@@ -110,44 +102,165 @@ def parse_ballot(poll: Poll, choices: Sequence[str]) -> str:
     return ",".join(str(n) for n in picked)  # single, and ranked in the order typed
 
 
+class _Voter(NamedTuple):
+    name: str  # as the roll spells it, or as first cast
+    key: str  # the identity: NFKC, case-folded
+    ballot_key: str  # what the ballot row holds: the identity, or on an anonymous poll its keyed hash
+
+
+def _voter_for(
+    conn: sqlite3.Connection, poll: Poll, voter: str | None, account: str, now: datetime, doing: str
+) -> _Voter:
+    """Who this ballot is for, once the rules allow it: the creator's right to name others, the roll, the poll open."""
+    name = clean_voter(voter if voter is not None else account)
+    key = identity(name)
+    if key != identity(account):
+        check_creator(poll, account, f"{doing} as someone else ({name})")
+    if not poll.is_open(now):
+        raise PollClosed(closed_message(poll, now))
+    if poll.voting.roll_size is not None:
+        row = conn.execute("SELECT voter FROM roll WHERE poll_id = ? AND voter_key = ?", (poll.id, key)).fetchone()
+        if row is None:
+            raise VotrError(f"{name} is not on the voter roll of poll {poll.id}")
+        name = row[0]
+    if not poll.voting.anonymous:
+        return _Voter(name, key, key)
+    found = conn.execute("SELECT key FROM poll_keys WHERE poll_id = ?", (poll.id,)).fetchone()
+    if found is None:  # reopened after its close erased the old key
+        import os
+
+        secret = os.urandom(32)
+        conn.execute("INSERT INTO poll_keys (poll_id, key) VALUES (?, ?)", (poll.id, secret))
+    else:
+        secret = found[0]
+    return _Voter(name, key, voter_hash(secret, key))
+
+
 def vote(
     conn: sqlite3.Connection, poll_id: int, choices: Sequence[str], voter: str | None, clock: Clock, account: str
 ) -> VoteOutcome:
     """Store a ballot for `voter` (default: the account itself), replacing that voter's earlier one, if open now.
 
     Casting under another name than one's own account is the creator's
-    right alone (a facilitator entering votes): invariant 10.
+    right alone (a facilitator entering votes): invariant 10. An anonymous
+    poll's ballot holds no name, no account and no time: `turnout` records
+    who took part, and only a keyed hash ties the ballot to its voter.
     """
-    voter = clean_voter(voter if voter is not None else account)
-    key = identity(voter)
     with transaction(conn):
         # Read the clock under the write lock: a vote that waited for the lock
         # past the deadline must be refused.
         now = clock()
         poll = get_poll(conn, poll_id)
-        if key != identity(account):
-            check_creator(poll, account, f"vote as someone else ({voter})")
-        if not poll.is_open(now):
-            raise PollClosed(closed_message(poll, now))
+        who = _voter_for(conn, poll, voter, account, now, "vote")
+        rules = poll.voting
         ballot = parse_ballot(poll, choices)
         before = conn.execute(
-            "SELECT choice, voter FROM ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, key)
+            "SELECT choice, voter FROM ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, who.ballot_key)
         ).fetchone()
         previous = before["choice"] if before else None
-        if before is not None:
-            voter = before["voter"]  # the name as first cast: `Ana` after `ana` is the same voter
-        if previous != ballot:
-            conn.execute(
-                """INSERT INTO ballots (poll_id, voter, voter_key, account, choice, cast_at) VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (poll_id, voter_key)
-                   DO UPDATE SET choice = excluded.choice, account = excluded.account, cast_at = excluded.cast_at""",
-                (poll_id, voter, key, account, ballot, to_iso(now)),
+        name = before["voter"] if before and not rules.anonymous else who.name  # `Ana` after `ana`: one voter
+        if rules.anonymous and before is None and _took_part(conn, poll_id, who.key):
+            raise VotrError(
+                f"{name}'s ballot in poll {poll_id} was sealed when the poll closed (anonymous polls keep no "
+                "link to it), so it stands and cannot be replaced"
             )
-            said = ", ".join(describe(poll, ballot))
-            if previous is None:
-                _event(conn, poll_id, "voted", voter, now, account, option=said)
+        if before is not None and rules.no_revote:
+            raise VotrError(f"{name} has voted in poll {poll_id} already, and the poll allows no revoting")
+        # Where ballots are kept from view, a revote always counts as a change: "nothing changed"
+        # would tell whoever revotes for a voter (the creator) what that voter had chosen.
+        unseen = rules.anonymous or rules.hide_results
+        if previous != ballot or unseen:
+            if rules.anonymous:
+                import os
+
+                # A random row id: the file's order of ballots says nothing of the order voters came in.
+                conn.execute(
+                    """INSERT INTO ballots (id, poll_id, voter, voter_key, account, choice, cast_at)
+                       VALUES (?, ?, '', ?, NULL, ?, '')
+                       ON CONFLICT (poll_id, voter_key) DO UPDATE SET choice = excluded.choice""",
+                    (int.from_bytes(os.urandom(8)) >> 1, poll_id, who.ballot_key, ballot),
+                )
+                conn.execute(
+                    """INSERT INTO turnout (poll_id, voter, voter_key, account, voted_at) VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (poll_id, voter_key) DO UPDATE SET account = excluded.account,
+                       voted_at = excluded.voted_at""",
+                    (poll_id, name, who.key, account, to_iso(now)),
+                )
             else:
-                was = ", ".join(describe(poll, previous))
-                _event(conn, poll_id, "changed vote", voter, now, account, option=said, previous=was)
+                conn.execute(
+                    """INSERT INTO ballots (poll_id, voter, voter_key, account, choice, cast_at)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (poll_id, voter_key)
+                       DO UPDATE SET choice = excluded.choice, account = excluded.account,
+                       cast_at = excluded.cast_at""",
+                    (poll_id, name, who.key, account, ballot, to_iso(now)),
+                )
+            # An anonymous poll's log says that someone voted, never what.
+            said = {} if rules.anonymous else {"option": ", ".join(describe(poll, ballot))}
+            if previous is None:
+                _event(conn, poll_id, "voted", name, now, account, **said)
+            else:
+                was = {} if rules.anonymous else {"previous": ", ".join(describe(poll, previous))}
+                _event(conn, poll_id, "changed vote", name, now, account, **said, **was)
+        closed = False
+        if rules.close_when_all_voted and previous is None:
+            from .lifecycle import close_now
+
+            cast = conn.execute("SELECT count(*) FROM ballots WHERE poll_id = ?", (poll_id,)).fetchone()[0]
+            if rules.roll_size is not None and cast >= rules.roll_size:
+                close_now(conn, poll_id, account, now, reason="everyone on the roll has voted")
+                closed = True
         poll = get_poll(conn, poll_id)
-    return VoteOutcome(poll, ballot, previous, voter)
+    if previous is not None and unseen:
+        previous = ""  # replaced, but what it was is not for anyone to see
+    return VoteOutcome(poll, ballot, previous, name, closed)
+
+
+def _took_part(conn: sqlite3.Connection, poll_id: int, key: str) -> bool:
+    row = conn.execute("SELECT 1 FROM turnout WHERE poll_id = ? AND voter_key = ?", (poll_id, key)).fetchone()
+    return row is not None
+
+
+class Withdrawn(NamedTuple):
+    poll: Poll
+    voter: str
+    ballot: str  # what was withdrawn ('' when the poll keeps it from view)
+
+
+def unvote(conn: sqlite3.Connection, poll_id: int, voter: str | None, clock: Clock, account: str) -> Withdrawn:
+    """Withdraw `voter`'s ballot while the poll is open; the log records it."""
+    with transaction(conn):
+        now = clock()
+        poll = get_poll(conn, poll_id)
+        who = _voter_for(conn, poll, voter, account, now, "withdraw a ballot")
+        row = conn.execute(
+            "SELECT choice, voter FROM ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, who.ballot_key)
+        ).fetchone()
+        if row is None:
+            if poll.voting.anonymous and _took_part(conn, poll_id, who.key):
+                raise VotrError(f"{who.name}'s ballot in poll {poll_id} was sealed when the poll closed; it stands")
+            raise VotrError(f"{who.name} has no ballot in poll {poll_id} to withdraw")
+        name = who.name if poll.voting.anonymous else row["voter"]
+        if poll.voting.no_revote:
+            raise VotrError(f"poll {poll_id} allows no revoting, so {name}'s ballot cannot be withdrawn")
+        conn.execute("DELETE FROM ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, who.ballot_key))
+        conn.execute("DELETE FROM turnout WHERE poll_id = ? AND voter_key = ?", (poll_id, who.key))
+        said = {} if poll.voting.anonymous else {"option": ", ".join(describe(poll, row["choice"]))}
+        _event(conn, poll_id, "withdrew", name, now, account, **said)
+        poll = get_poll(conn, poll_id)
+    hidden = poll.voting.anonymous or poll.voting.hide_results
+    return Withdrawn(poll, name, "" if hidden else row["choice"])
+
+
+class Participant(NamedTuple):
+    voter: str
+    voted_at: datetime
+
+
+def participants(conn: sqlite3.Connection, poll: Poll) -> list[Participant]:
+    """Who has a ballot in `poll`, the earliest first; never what they chose."""
+    if poll.voting.anonymous:
+        sql = "SELECT voter, voted_at FROM turnout WHERE poll_id = ? ORDER BY voted_at, voter"
+    else:
+        sql = "SELECT voter, cast_at FROM ballots WHERE poll_id = ? ORDER BY cast_at, voter"
+    return [Participant(r[0], from_iso(r[1])) for r in conn.execute(sql, (poll.id,))]

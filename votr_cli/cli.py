@@ -21,6 +21,8 @@ from .text import safe
 COMMANDS = {
     "create": "votr_cli.commands.create:create",
     "vote": "votr_cli.commands.vote:vote",
+    "unvote": "votr_cli.commands.unvote:unvote",
+    "voters": "votr_cli.commands.voters:voters",
     "list": "votr_cli.commands.list:list_",
     "show": "votr_cli.commands.show:show",
     "close": "votr_cli.commands.close:close",

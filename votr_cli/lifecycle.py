@@ -35,10 +35,16 @@ def close_poll(conn: sqlite3.Connection, poll_id: int, actor: str, clock: Clock)
         check_creator(poll, actor, "close it")
         if not poll.is_open(now):
             raise PollClosed(f"poll {poll_id} is already closed: {closed_message(poll, now)}")
-        conn.execute("UPDATE polls SET closed_at = ?, closed_by = ? WHERE id = ?", (to_iso(now), actor, poll_id))
-        # The daemon reads this event to finalise at once even if the CLI could not queue the close.
-        _event(conn, poll_id, "closed early", actor, now, actor, closed_at=to_iso(now))
+        close_now(conn, poll_id, actor, now)
         return get_poll(conn, poll_id)
+
+
+def close_now(conn: sqlite3.Connection, poll_id: int, actor: str, now: datetime, reason: str | None = None) -> None:
+    """In the caller's transaction, on an open poll: voting ends now (the early-close path)."""
+    conn.execute("UPDATE polls SET closed_at = ?, closed_by = ? WHERE id = ?", (to_iso(now), actor, poll_id))
+    # The daemon reads this event to finalise at once even if the CLI could not queue the close.
+    why = {"reason": reason} if reason else {}
+    _event(conn, poll_id, "closed early", actor, now, actor, closed_at=to_iso(now), **why)
 
 
 def extend_poll(
@@ -76,6 +82,10 @@ def extend_poll(
         else:
             new_deadline = (now if reopened else poll.closes_at) + by  # type: ignore[operator]
         check_deadline(new_deadline, now)
+        if poll.voting.remind_before:
+            from .reminders import rearm
+
+            rearm(conn, poll_id, new_deadline, now)
         conn.execute(
             """UPDATE polls SET closes_at = ?, closed_at = NULL, closed_by = NULL,
                finalized_at = NULL, result = NULL, hook_state = NULL WHERE id = ?""",
@@ -125,6 +135,8 @@ def finalize(
             return Finalised("already finalized", poll)
         import json
 
+        if poll.voting.anonymous:
+            seal(conn, poll_id)
         winners = [o.name for o in poll.leaders]
         conn.execute(
             "UPDATE polls SET closed_at = ?, finalized_at = ?, result = ?, hook_state = ? WHERE id = ?",
@@ -148,6 +160,17 @@ def finalize(
             total_votes=poll.total_votes,
         )
         return Finalised("finalized", get_poll(conn, poll_id))
+
+
+def seal(conn: sqlite3.Connection, poll_id: int) -> None:
+    """In the finalising transaction: erase what ties an anonymous poll's ballots to their voters.
+
+    Each ballot's keyed hash is overwritten with random bytes and the key is
+    deleted; the connection's `secure_delete` zeroes the old bytes in the
+    file, and the caller truncates the WAL that still holds them.
+    """
+    conn.execute("UPDATE ballots SET voter_key = 'sealed-' || lower(hex(randomblob(16))) WHERE poll_id = ?", (poll_id,))
+    conn.execute("DELETE FROM poll_keys WHERE poll_id = ?", (poll_id,))
 
 
 def set_hook_state(conn: sqlite3.Connection, poll_id: int, ended_at: datetime, state: str) -> None:

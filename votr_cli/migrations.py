@@ -143,6 +143,58 @@ def m005_methods(db: Database) -> None:
         db.execute(sql)
 
 
+@steps()
+def m006_voting_rules(db: Database) -> None:
+    """Who votes and what they see: a roll, a quorum, hidden results, anonymous ballots, reminders.
+
+    Anonymous polls keep their ballots apart from their voters: a ballot's
+    `voter_key` is a keyed hash (the key in `poll_keys`) while the poll is
+    open, `turnout` records who took part, and finalising overwrites the
+    hashes and deletes the key.
+    """
+    for sql in (
+        "ALTER TABLE polls ADD COLUMN roll_size INTEGER",  # NULL: anyone may vote
+        "ALTER TABLE polls ADD COLUMN quorum INTEGER",  # ballots needed for a result; NULL: none
+        "ALTER TABLE polls ADD COLUMN quorum_percent INTEGER",  # as given, when given as N% of the roll
+        "ALTER TABLE polls ADD COLUMN hide_results INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE polls ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE polls ADD COLUMN no_revote INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE polls ADD COLUMN close_when_all_voted INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE polls ADD COLUMN remind_before TEXT",  # seconds before the deadline, e.g. '3600,600'
+        """CREATE TABLE roll (
+            id INTEGER PRIMARY KEY,  -- the order the roll was given in
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            voter TEXT NOT NULL,
+            voter_key TEXT NOT NULL,
+            UNIQUE (poll_id, voter_key)
+        )""",
+        """CREATE TABLE turnout (
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            voter TEXT NOT NULL,
+            voter_key TEXT NOT NULL,
+            account TEXT NOT NULL,
+            voted_at TEXT NOT NULL,
+            PRIMARY KEY (poll_id, voter_key)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE poll_keys (
+            poll_id INTEGER PRIMARY KEY REFERENCES polls (id) ON DELETE CASCADE,
+            key BLOB NOT NULL
+        )""",
+        # One row per reminder: `state` NULL while armed, then 'sending', 'sent' or 'failed'.
+        """CREATE TABLE reminders (
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            before_s INTEGER NOT NULL,
+            due_at TEXT NOT NULL,
+            state TEXT,
+            sent_at TEXT,
+            PRIMARY KEY (poll_id, before_s)
+        ) WITHOUT ROWID""",
+        # The daemon's start-up asks only for the armed ones.
+        "CREATE INDEX reminders_armed ON reminders (due_at) WHERE state IS NULL",
+    ):
+        db.execute(sql)
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending step inside the caller's transaction."""
     steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

@@ -32,14 +32,30 @@ def measure(poll: Poll, option: Option) -> str:
 
 
 def standing(poll: Poll, is_open: bool, name: Callable[[str], str]) -> str:
-    """'Pizza leads with 4 of 5 votes', 'Pizza and Sushi ended in a tie (2 of 4 votes each)', 'no votes yet'."""
-    leaders = poll.leaders
+    """'Pizza leads with 4 of 5 votes', 'Pizza and Sushi ended in a tie (2 of 4 votes each)', 'no votes yet'.
+
+    A poll that hides its results says only how many ballots it holds until
+    it closes; one that closed below its quorum has no winner.
+    """
+    rules, total = poll.voting, poll.total_votes
+    if rules.hide_results and is_open:
+        return f"{plural(total, 'ballot')} cast; results hidden until it closes"
+    if not is_open and not poll.quorum_reached:
+        return f"no quorum: {total} of the {plural(rules.quorum or 0, 'ballot')} needed; no winner"
+    said = _lead(poll, is_open, name)
+    if is_open and not poll.quorum_reached:
+        said += f"; quorum: {total} of the {plural(rules.quorum or 0, 'ballot')} needed so far"
+    return said
+
+
+def _lead(poll: Poll, is_open: bool, name: Callable[[str], str]) -> str:
+    front = poll.front
     if not poll.total_votes:
         return "no votes yet" if is_open else "no votes were cast"
-    if len(leaders) == 1:
-        return f"{name(leaders[0].name)} {'leads' if is_open else 'won'} with {measure(poll, leaders[0])}"
-    names = " and ".join(name(o.name) for o in leaders)
+    if len(front) == 1:
+        return f"{name(front[0].name)} {'leads' if is_open else 'won'} with {measure(poll, front[0])}"
+    names = " and ".join(name(o.name) for o in front)
     state = "tied" if is_open else "ended in a tie"
     if poll.method == "single":
-        return f"{names} {state} at {plural(leaders[0].votes, 'vote')} each"
-    return f"{names} {state} ({measure(poll, leaders[0])} each)"
+        return f"{names} {state} at {plural(front[0].votes, 'vote')} each"
+    return f"{names} {state} ({measure(poll, front[0])} each)"

@@ -7,19 +7,16 @@ No click, no rich. Every function takes the connection and the current time
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from .errors import VotrError
 from .methods.base import Tally
-from .store import transaction
-from .text import clean_name, identity
 from .timefmt import from_iso, remaining_phrase, to_iso
+from .voting import OPEN, Voting
 
-MAX_TITLE = 200
 MAX_OPTIONS = 26
-MAX_OPTION_NAME = 100
 DEFAULT_OPEN_FOR = timedelta(hours=24)  # as in the original Votr
 
 Clock = Callable[[], datetime]
@@ -61,6 +58,7 @@ class Poll(NamedTuple):
     max_choices: int | None  # approval: how many options a ballot may approve
     max_score: int | None  # score: the highest rating
     tally: Tally
+    voting: Voting = OPEN  # who votes and what they see
 
     def is_open(self, now: datetime) -> bool:
         """Invariant 1: open exactly while nothing closed it and the deadline is ahead."""
@@ -76,9 +74,24 @@ class Poll(NamedTuple):
         return self.tally.ballots
 
     @property
+    def quorum_reached(self) -> bool:
+        return self.voting.quorum is None or self.total_votes >= self.voting.quorum
+
+    @property
     def leaders(self) -> list[Option]:
-        """The options that lead or won, ties included (none with no ballots)."""
+        """The options that lead or won, ties included; none with no ballots, or below the quorum."""
+        if not self.quorum_reached:
+            return []
         return [self.options[i] for i in self.tally.leaders]
+
+    @property
+    def front(self) -> list[Option]:
+        """The options ahead in the count, quorum or not (what 'leads' means while a quorum is still short)."""
+        return [self.options[i] for i in self.tally.leaders]
+
+    def results_visible(self, now: datetime) -> bool:
+        """A poll that hides its results shows only its ballot count until voting ends."""
+        return not (self.voting.hide_results and self.is_open(now))
 
     def result_json(self) -> dict:
         """The count as JSON: what the daemon freezes at close, and the part of `to_json` that is the tally."""
@@ -95,20 +108,47 @@ class Poll(NamedTuple):
             doc["max_choices"] = self.max_choices
         if self.max_score is not None:
             doc["max_score"] = self.max_score
+        if self.voting.quorum is not None:
+            doc["quorum"] = self.voting.quorum_json(self.total_votes)
         return doc | self.tally.extra
+
+    def hidden_json(self) -> dict:
+        """`result_json` for a poll whose results are hidden: the ballot count, nothing that reveals a choice."""
+        doc: dict = {
+            "method": self.method,
+            "total_votes": self.total_votes,
+            "options": [{"number": o.number, "name": o.name, "votes": None} for o in self.options],
+            "leaders": None,
+        }
+        if self.max_choices is not None:
+            doc["max_choices"] = self.max_choices
+        if self.max_score is not None:
+            doc["max_score"] = self.max_score
+        return doc
 
     def to_json(self, now: datetime) -> dict:
         ended = self.ended_at(now)
-        return {
-            "id": self.id,
-            "title": self.title,
-            "status": "open" if self.is_open(now) else "closed",
-            "created_at": to_iso(self.created_at),
-            "created_by": self.created_by,
-            "closes_at": to_iso(self.closes_at),
-            "closed_at": to_iso(ended) if ended else None,
-            "finalized_at": to_iso(self.finalized_at) if self.finalized_at else None,
-        } | self.result_json()
+        visible = self.results_visible(now)
+        v = self.voting
+        return (
+            {
+                "id": self.id,
+                "title": self.title,
+                "status": "open" if self.is_open(now) else "closed",
+                "created_at": to_iso(self.created_at),
+                "created_by": self.created_by,
+                "closes_at": to_iso(self.closes_at),
+                "closed_at": to_iso(ended) if ended else None,
+                "finalized_at": to_iso(self.finalized_at) if self.finalized_at else None,
+            }
+            | (self.result_json() if visible else self.hidden_json())
+            | {
+                "results_hidden": not visible,
+                "rules": v.rules_json(),
+                "roll": v.roll_json(self.total_votes),
+                "quorum": v.quorum_json(self.total_votes),
+            }
+        )
 
 
 def parse_poll_id(text: str) -> int:
@@ -141,122 +181,32 @@ def _event(
     )
 
 
-def _clean_title(title: str) -> str:
-    # A title may hold line breaks (a question with context), nothing else invisible.
-    title = clean_name(title, "the title", allow_newlines=True)
-    if not title:
-        raise VotrError("the title is empty: give the poll a question, e.g. 'Lunch?'")
-    if len(title) > MAX_TITLE:
-        raise VotrError(f"the title is {len(title)} characters long; at most {MAX_TITLE} are allowed")
-    return title
-
-
-def _clean_options(names: Sequence[str]) -> list[str]:
-    cleaned = [clean_name(n, "option") for n in names]
-    if len(cleaned) < 2:
-        raise VotrError(f"a poll needs at least 2 options (got {len(cleaned)}): add -o OPTION for each")
-    if len(cleaned) > MAX_OPTIONS:
-        raise VotrError(f"a poll takes at most {MAX_OPTIONS} options (got {len(cleaned)})")
-    seen: dict[str, str] = {}
-    for i, name in enumerate(cleaned, 1):
-        if not name:
-            raise VotrError(f"option {i} is empty")
-        if len(name) > MAX_OPTION_NAME:
-            raise VotrError(f"option {i} is {len(name)} characters long; at most {MAX_OPTION_NAME} are allowed")
-        key = identity(name)  # Café and Cafe + combining accent, Pizza and ＰＩＺＺＡ: one option
-        if key in seen:
-            raise VotrError(f"option {name!r} is given twice (as {seen[key]!r} too); options must differ")
-        seen[key] = name
-    return cleaned
-
-
-class Rules(NamedTuple):
-    """How a poll counts: its method and that method's limits."""
-
-    method: str = "single"
-    max_choices: int | None = None
-    max_score: int | None = None
-
-
-SINGLE = Rules()
-DEFAULT_MAX_SCORE = 5
-MAX_SCORE_LIMIT = 100
-
-
-def check_rules(method: str, options: int, max_choices: int | None, max_score: int | None) -> Rules:
-    """The rules as stored (score's default filled in), or the reason they are refused."""
-    from .methods import METHODS
-
-    if method not in METHODS:
-        raise VotrError(f"unknown method {method!r}: choose {', '.join(METHODS)}")
-    if max_choices is not None:
-        if method != "approval":
-            raise VotrError(f"--max-choices is for approval polls, not {method}")
-        if not 1 <= max_choices <= options:
-            raise VotrError(f"--max-choices must be from 1 to {options} (the number of options), not {max_choices}")
-    if max_score is not None and method != "score":
-        raise VotrError(f"--max-score is for score polls, not {method}")
-    if method == "score":
-        max_score = DEFAULT_MAX_SCORE if max_score is None else max_score
-        if not 1 <= max_score <= MAX_SCORE_LIMIT:
-            raise VotrError(f"--max-score must be from 1 to {MAX_SCORE_LIMIT}, not {max_score}")
-    return Rules(method, max_choices, max_score)
-
-
-def check_new_poll(title: str, options: Sequence[str], rules: Rules = SINGLE) -> Rules:
-    """Refuse a bad title, options or rules before anything is opened or created."""
-    _clean_title(title)
-    return check_rules(rules.method, len(_clean_options(options)), rules.max_choices, rules.max_score)
-
-
 def check_creator(poll: Poll, account: str, doing: str) -> None:
     """Invariant 10: only the account that created a poll may close, extend or delete it, or vote for others."""
     if account != poll.created_by:
         raise VotrError(f"only poll {poll.id}'s creator ({poll.created_by}) may {doing}; you are {account}")
 
 
-def create_poll(
-    conn: sqlite3.Connection,
-    title: str,
-    options: Sequence[str],
-    closes_at: datetime,
-    clock: Clock,
-    creator: str,
-    created_at: datetime | None = None,
-    rules: Rules = SINGLE,
-) -> Poll:
-    """Store a new poll; `created_at` (default: the clock) is when the command began, which a duration counts from."""
-    from .timeparse import check_deadline
-
-    title = _clean_title(title)
-    names = _clean_options(options)
-    rules = check_rules(rules.method, len(names), rules.max_choices, rules.max_score)
-    with transaction(conn):
-        # The deadline is checked by the clock read where it is stored: a
-        # create that waited for the lock must not store a deadline already past.
-        now = clock()
-        check_deadline(closes_at, now)
-        created_at = created_at or now
-        # A deleted poll's number is never given out again: the event log still speaks of it.
-        poll_id = conn.execute(
-            """INSERT INTO polls (id, title, created_at, created_by, closes_at, method, max_choices, max_score)
-               VALUES ((SELECT coalesce(max(m), 0) + 1 FROM
-                   (SELECT max(id) AS m FROM polls UNION ALL SELECT max(poll_id) FROM events)),
-                 ?, ?, ?, ?, ?, ?, ?)""",
-            (title, to_iso(created_at), creator, to_iso(closes_at), *rules),
-        ).lastrowid
-        assert poll_id is not None
-        conn.executemany(
-            "INSERT INTO options (poll_id, number, name) VALUES (?, ?, ?)",
-            [(poll_id, i, name) for i, name in enumerate(names, 1)],
-        )
-        _event(conn, poll_id, "created", creator, now, creator, closes_at=to_iso(closes_at))
-    return get_poll(conn, poll_id)
-
-
 _POLL_COLUMNS = (
-    "id, title, created_at, created_by, closes_at, closed_at, closed_by, finalized_at, method, max_choices, max_score"
+    "id, title, created_at, created_by, closes_at, closed_at, closed_by, finalized_at, method, max_choices, max_score, "
+    "roll_size, quorum, quorum_percent, hide_results, anonymous, no_revote, close_when_all_voted, remind_before"
 )
+
+
+def _voting(r: sqlite3.Row) -> Voting:
+    if r["roll_size"] is None and r["quorum"] is None and not r["remind_before"]:
+        if not (r["hide_results"] or r["anonymous"] or r["no_revote"]):
+            return OPEN
+    return Voting(
+        roll_size=r["roll_size"],
+        quorum=r["quorum"],
+        quorum_percent=r["quorum_percent"],
+        hide_results=bool(r["hide_results"]),
+        anonymous=bool(r["anonymous"]),
+        no_revote=bool(r["no_revote"]),
+        close_when_all_voted=bool(r["close_when_all_voted"]),
+        remind_before=tuple(int(s) for s in r["remind_before"].split(",")) if r["remind_before"] else (),
+    )
 
 
 def _opt_time(text: str | None) -> datetime | None:
@@ -323,6 +273,7 @@ def _load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Poll]:
                 max_choices=r["max_choices"],
                 max_score=r["max_score"],
                 tally=tally,
+                voting=_voting(r),
             )
         )
     return polls

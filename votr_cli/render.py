@@ -58,7 +58,20 @@ def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
     from rich.text import Text
 
     is_open = poll.is_open(now)
-    leaders = {o.number for o in poll.leaders}
+    header = Text.assemble((f"Poll {poll.id}: ", "bold"), (safe(poll.title, keep_newlines=True), "bold"))
+    parts: list[RenderableType] = [header]
+    rules = poll.voting.words()
+    if rules:
+        parts.append(Text(f"rules: {'; '.join(rules)}", style="dim"))
+    if not poll.results_visible(now):
+        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        table.add_column("#", justify="right")
+        table.add_column("option", overflow="fold")
+        for o in poll.options:
+            table.add_row(str(o.number), Text(safe(o.name)))
+        return Group(*parts, table, *_turnout(poll), Text(status_line(poll, now)))
+    # While open, the options ahead are marked even below the quorum; once closed, only winners.
+    leaders = {o.number for o in (poll.front if is_open else poll.leaders)}
     mark = "leader" if is_open else "winner"
     if len(leaders) > 1:
         mark = "tie"
@@ -79,14 +92,21 @@ def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
             row.append(Text("█" * round(share * bar_width), style="green" if lead else "blue"))
         row.append(Text(f"◀ {mark}" if lead else "", style="bold"))
         table.add_row(*row)
-    header = Text.assemble((f"Poll {poll.id}: ", "bold"), (safe(poll.title, keep_newlines=True), "bold"))
-    parts: list[RenderableType] = [header, table]
+    parts.append(table)
     if poll.total_votes and poll.method in ("ranked", "score"):
         from .render_counts import count_lines
 
         parts += [Text(line) for line in count_lines(poll)]
+    parts += _turnout(poll)
     parts.append(Text(status_line(poll, now), style="" if is_open else "dim"))
     return Group(*parts)
+
+
+def _turnout(poll: Poll) -> list[RenderableType]:
+    from rich.text import Text
+
+    size = poll.voting.roll_size
+    return [] if size is None else [Text(f"turnout: {poll.total_votes} of {size} voted")]
 
 
 def print_poll(poll: Poll, now: datetime) -> None:
@@ -109,8 +129,13 @@ def print_poll_list(polls: list[Poll], now: datetime, empty_hint: str) -> None:
     table.add_column("leader", overflow="fold")
     table.add_column("time", overflow="fold")
     for poll in polls:
-        leaders = poll.leaders
-        if not leaders:
+        is_open = poll.is_open(now)
+        leaders = poll.front if is_open else poll.leaders
+        if not poll.results_visible(now):
+            leader = "hidden"
+        elif not is_open and not poll.quorum_reached:
+            leader = "no quorum"
+        elif not leaders:
             leader = "-"
         elif len(leaders) == 1:
             leader = safe(leaders[0].name)

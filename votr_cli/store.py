@@ -20,7 +20,7 @@ from .paths import DB_NAME
 # 'votr' in ASCII: marks a database as ours, so a stranger's votr.db is refused
 # rather than migrated into.
 APPLICATION_ID = 0x766F7472
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_S = 30.0
 # Whether a commit may run a WAL checkpoint inline (SQLite's default, every
 # 1,000 pages). The daemon turns it off for all its connections and
@@ -239,6 +239,9 @@ def connect(home: Home, create: bool = True) -> sqlite3.Connection:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted and overwritten content is zeroed, not left in free space: an
+        # anonymous poll's erased links must not survive in the file.
+        conn.execute("PRAGMA secure_delete = ON")
         if not autocheckpoint:
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         if not opened_as_checked(conn, path, checked):
@@ -295,6 +298,20 @@ def _upgrade(conn: sqlite3.Connection, path: str) -> None:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise
         raise explain(exc, path) from None
+
+
+def truncate_wal(conn: sqlite3.Connection, wait_s: float = 0.5) -> bool:
+    """Copy every page of the WAL into the database and empty it; False if a reader kept it from finishing.
+
+    After erasing data (an anonymous poll's links), the WAL still holds the
+    pages as they were; a TRUNCATE checkpoint is what leaves no copy behind.
+    """
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    return busy == 0
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from ..timefmt import utcnow
 
 if TYPE_CHECKING:
     from ..polls import Poll
+    from ..reminders import Reminder
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -51,13 +52,22 @@ def open_store(create: bool = False) -> sqlite3.Connection:
     return store.connect(home_dir(), create=create)
 
 
-def request_close(poll_id: int, ended_at: datetime, due: bool = False) -> None:
-    """Queue the daemon's close; the poll store stays the truth if the queue cannot be written."""
+def request_close(poll_id: int, ended_at: datetime, due: bool = False, to_remind: Sequence[Reminder] = ()) -> None:
+    """Queue the daemon's close (and reminders); the poll store stays the truth if the queue cannot be written."""
     from ..daemon.queue import request_close as queue_close
 
-    problem = queue_close(home_dir(), poll_id, ended_at, due)
+    problem = queue_close(home_dir(), poll_id, ended_at, due, to_remind)
     if problem:
         click.echo(f"warning: {problem}", err=True)
+
+
+def armed_reminders(conn: sqlite3.Connection, poll: Poll) -> list[Reminder]:
+    """The poll's reminders still to send, for the queue."""
+    if not poll.voting.remind_before:
+        return []
+    from ..reminders import armed
+
+    return armed(conn, now(), poll.id)
 
 
 def hint_if_no_daemon(conn: sqlite3.Connection, polls: Sequence[Poll], at: datetime) -> None:

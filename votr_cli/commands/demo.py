@@ -44,7 +44,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
     """
     from click.core import ParameterSource
 
-    from .. import ballots, polls, store
+    from .. import ballots, newpoll, polls, store
     from ..accounts import current as current_account
     from ..daemon.heartbeat import live_daemon
     from ..daemon.queue import request_close
@@ -70,7 +70,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
         at = now()
         # Created by this account, which may then enter the twelve ballots under their voters' names.
         me = current_account()
-        poll = polls.create_poll(
+        poll = newpoll.create_poll(
             conn, "Lunch?", ["Pizza", "Sushi", "Tacos"], at + timedelta(seconds=seconds), now, me, created_at=at
         )
         problem = request_close(home, poll.id, poll.closes_at)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ._common import json_option, login_name, now, open_store, poll_argument, print_json, request_close
+from ._common import armed_reminders, json_option, login_name, now, open_store, poll_argument, print_json, request_close
 
 
 @click.command()
@@ -37,9 +37,10 @@ def extend(poll: str, by: str | None, to: str | None, json_: bool) -> None:
     poll_id = polls.parse_poll_id(poll)
     delta = timeparse.parse_span(by) if by is not None else None
     when = timeparse.deadline_from_when(to, now()) if to is not None else None
-    moved, reopened = lifecycle.extend_poll(open_store(), poll_id, login_name(), now, by=delta, to=when)
+    conn = open_store()
+    moved, reopened = lifecycle.extend_poll(conn, poll_id, login_name(), now, by=delta, to=when)
     at = now()
-    request_close(moved.id, moved.closes_at)
+    request_close(moved.id, moved.closes_at, to_remind=armed_reminders(conn, moved))
     if json_:
         print_json(moved.to_json(at))
         return

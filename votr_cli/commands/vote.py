@@ -36,13 +36,22 @@ def vote(poll: str, choices: tuple[str, ...], voter: str | None, json_: bool) ->
     poll_id = polls.parse_poll_id(poll)
     account = login_name()
     outcome = ballots.vote(open_store(), poll_id, choices, voter, utcnow, account)
+    if outcome.closed:
+        from ._common import request_close
+
+        assert outcome.poll.closed_at is not None
+        request_close(poll_id, outcome.poll.closed_at, due=True)
     chosen = outcome.choices()
+    # '' when the poll keeps the replaced ballot from view (hidden results, anonymous).
+    previous = outcome.choices(outcome.previous) if outcome.previous else None
     if json_:
         doc: dict = {"voter": outcome.voter, "account": account, "method": outcome.poll.method}
         if outcome.poll.method == "single":
             doc["choice"] = chosen[0]  # kept from before counting methods, for scripts that read it
         doc["choices"] = chosen
-        doc["previous"] = outcome.choices(outcome.previous) if outcome.previous is not None else None
+        doc["previous"] = previous
+        doc["replaced"] = outcome.previous is not None
+        doc["closed_poll"] = outcome.closed
         print_json(doc | {"poll": outcome.poll.to_json(utcnow())})
         return
     verb, joiner = {
@@ -57,7 +66,12 @@ def vote(poll: str, choices: tuple[str, ...], voter: str | None, json_: bool) ->
         said = f"{who} {verb} {said_now} in poll {poll_id}: {title}"
     elif outcome.unchanged:
         said = f"{who} already {verb} {said_now} in poll {poll_id}: {title}; nothing changed"
+    elif previous is None:
+        said = f"{who} changed vote to {said_now} in poll {poll_id}: {title} (the ballot it replaced stays unseen)"
     else:
-        before = joiner.join(safe(c) for c in outcome.choices(outcome.previous)) or "every option 0"
+        before = joiner.join(safe(c) for c in previous) or "every option 0"
         said = f"{who} changed vote from {before} to {said_now} in poll {poll_id}: {title}"
+    if outcome.closed:
+        click.echo(f"{said}; everyone on the roll has voted, so the poll is closed")
+        return
     click.echo(f"{said}; {remaining_phrase(outcome.poll.closes_at, utcnow())}")

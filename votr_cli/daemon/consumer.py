@@ -20,8 +20,10 @@ from huey.api import Task
 from huey.consumer import Consumer, Scheduler, Worker
 from huey.signals import SIGNAL_ERROR, SIGNAL_SCHEDULED
 
+from ..reminders import Reminder
+from ..timefmt import from_iso
 from .queue import VotrHuey, log, mark_hook
-from .tasks import HookFailed
+from .tasks import HookFailed, finish_reminder
 
 IDLE_CHECK_S = 0.2  # how soon an idle worker sees a task the CLI queued
 DUE_PRIORITY = 100  # above CLOSE_PRIORITY (10) and HOOK_PRIORITY (0)
@@ -118,6 +120,9 @@ class VotrConsumer(Consumer):
                 log.error("task %s failed; %s", task, then, exc_info=exc)
             if type(task).__name__ == "run_hook" and not task.retries:
                 mark_hook(huey.home, *task.args, "failed")
+            if type(task).__name__ == "remind_hook" and not task.retries:
+                poll_id, before_s, due_at = task.args
+                finish_reminder(huey.home, Reminder(poll_id, before_s, from_iso(due_at)), "failed")
 
     def _create_worker(self) -> VotrWorker:
         worker = super()._create_worker()

@@ -11,7 +11,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from huey import SqliteHuey
 from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
-from .. import lifecycle, store
+from .. import lifecycle, reminders, store
 from ..paths import QUEUE_NAME
 from ..timefmt import from_iso, to_iso
 from . import tasks
@@ -101,6 +101,7 @@ class VotrHuey(SqliteHuey):
         return result
 
     on_close: str | None = None
+    on_remind: str | None = None
     hook_timeout: float = tasks.HOOK_TIMEOUT_S
     # Hooks may use all workers but one, so a slow hook never holds up a close.
     hook_slots: threading.BoundedSemaphore = threading.BoundedSemaphore(1)
@@ -129,6 +130,27 @@ def make_queue(home: store.Home, timeout: float = 30) -> VotrHuey:
         if done:
             mark_hook(huey.home, poll_id, ended_at, "done")
 
+    def remind(poll_id: int, before_s: int, due_at: str) -> None:
+        if not huey.on_remind:
+            return  # left armed: a daemon started with --on-remind sends it while the poll is open
+        if tasks.claim_reminder(huey.home, reminders.Reminder(poll_id, before_s, from_iso(due_at))):
+            huey.remind_hook_task(poll_id, before_s, due_at)
+
+    def remind_hook(poll_id: int, before_s: int, due_at: str) -> None:
+        if not huey.on_remind:
+            return
+        if not huey.hook_slots.acquire(blocking=False):
+            raise RetryTask(delay=0.25)
+        try:
+            reminder = reminders.Reminder(poll_id, before_s, from_iso(due_at))
+            tasks.run_reminder_hook(huey.home, huey.on_remind, reminder, huey.hook_timeout)
+        finally:
+            huey.hook_slots.release()
+
+    huey.remind_task = huey.task(name="remind", priority=CLOSE_PRIORITY, retries=3, retry_delay=1)(remind)
+    huey.remind_hook_task = huey.task(
+        name="remind_hook", priority=HOOK_PRIORITY, retries=2, retry_delay=1, retry_backoff=2
+    )(remind_hook)
     huey.close_task = huey.task(name="close_poll", priority=CLOSE_PRIORITY, retries=3, retry_delay=1)(close_poll)
     huey.hook_task = huey.task(name="run_hook", priority=HOOK_PRIORITY, retries=2, retry_delay=1, retry_backoff=2)(
         run_hook
@@ -173,14 +195,31 @@ def schedule_close(huey: VotrHuey, poll_id: int, ended_at: datetime, due: bool =
         huey.close_task.schedule(args=(poll_id, to_iso(ended_at)), eta=ended_at)
 
 
-def request_close(home: store.Home, poll_id: int, ended_at: datetime, due: bool = False) -> str | None:
-    """For the CLI: queue a close, or return why it could not (the daemon's start-up repairs it)."""
+def schedule_reminder(huey: VotrHuey, reminder: reminders.Reminder) -> None:
+    """Ask the daemon to send a reminder at its time (at once, if that has passed)."""
+    args = (reminder.poll_id, reminder.before_s, to_iso(reminder.due_at))
+    huey.remind_task.schedule(args=args, eta=reminder.due_at)
+
+
+def request_close(
+    home: store.Home,
+    poll_id: int,
+    ended_at: datetime,
+    due: bool = False,
+    to_remind: Sequence[reminders.Reminder] = (),
+) -> str | None:
+    """For the CLI: queue a close (and the poll's reminders), or return why it could not.
+
+    The daemon's start-up repairs what could not be queued.
+    """
     import sqlite3
 
     try:
         # A short wait: the queue is a reminder, and a running daemon closes the poll without it.
         huey = make_queue(home, timeout=5)
         schedule_close(huey, poll_id, ended_at, due)
+        for reminder in to_remind:
+            schedule_reminder(huey, reminder)
         huey.storage.close()
     except (OSError, sqlite3.Error, store.StoreError, UnicodeDecodeError) as exc:
         # The poll store is the truth: a running daemon sees the new poll there and closes it on time anyway.

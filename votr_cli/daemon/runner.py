@@ -13,12 +13,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from .. import lifecycle, store
+from .. import lifecycle, reminders, store
 from ..errors import VotrError
 from ..paths import QUEUE_NAME
 from ..timefmt import from_iso, to_iso, utcnow
 from . import heartbeat, tasks, watch
-from .queue import VotrHuey, make_queue, refile_schedule, schedule_close
+from .queue import VotrHuey, make_queue, refile_schedule, schedule_close, schedule_reminder
 
 log = logging.getLogger("votr.daemon")
 
@@ -80,12 +80,9 @@ def setup_logging(log_file: Path | None, verbose: bool) -> None:
     logging.getLogger("huey").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-def _queued(huey: VotrHuey, name: str) -> set[tuple[int, str]]:
-    return {
-        (task.args[0], task.args[1])
-        for task in [*huey.pending(), *huey.scheduled()]
-        if type(task).__name__ == name and len(task.args) == 2
-    }
+def _queued(huey: VotrHuey, name: str) -> set[tuple]:
+    """The arguments of every task of this name the queue holds, pending or scheduled."""
+    return {tuple(task.args) for task in [*huey.pending(), *huey.scheduled()] if type(task).__name__ == name}
 
 
 def reconcile(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = False) -> tuple[int, int]:
@@ -106,6 +103,24 @@ def reconcile(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = Fal
         elif (poll.id, to_iso(poll.closes_at)) not in queued:
             schedule_close(huey, poll.id, poll.closes_at)
             missing += 1
+    return overdue, missing
+
+
+def reconcile_reminders(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = False) -> tuple[int, int]:
+    """Every armed reminder of an open poll has a task; returns (those overdue, sent now; others re-queued).
+
+    A reminder whose time passed while no daemon ran goes out now, its poll
+    being open; one of a poll that has closed never does.
+    """
+    if not huey.on_remind:
+        return 0, 0
+    queued = set() if queue_is_new else _queued(huey, "remind")
+    now, overdue, missing = utcnow(), 0, 0
+    for reminder in reminders.armed(conn, now):
+        overdue += reminder.due_at <= now  # queued or not, it goes out now
+        if (reminder.poll_id, reminder.before_s, to_iso(reminder.due_at)) not in queued:
+            schedule_reminder(huey, reminder)
+            missing += reminder.due_at > now
     return overdue, missing
 
 
@@ -158,6 +173,10 @@ class Checkpointer:
         self.queue: sqlite3.Connection | None = None
 
     def run(self) -> None:
+        if tasks.scrub_pending.is_set():
+            # An anonymous poll was sealed while a reader held the WAL: empty it now.
+            if store.truncate_wal(self.conn):
+                tasks.scrub_pending.clear()
         self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         if self.queue is None:
             if store.check_plain(str(self.queue_path)) is None:
@@ -197,6 +216,7 @@ def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at:
                         checkpoints.reopen()
                         guard.rebuild(reason)
                         reconcile(huey, conn, queue_is_new=True)
+                        reconcile_reminders(huey, conn, queue_is_new=True)
                         requeue_hooks(huey, conn, queue_is_new=True)
                 deadlines.catch_up()
                 watch.close_overdue(huey, deadlines.overdue(time.time()), deadlines.direct())
@@ -218,6 +238,7 @@ def run_daemon(
     log_file: Path | None,
     verbose: bool = False,
     hook_timeout: float = tasks.HOOK_TIMEOUT_S,
+    on_remind: str | None = None,
 ) -> None:
     from .consumer import VotrConsumer
 
@@ -228,12 +249,14 @@ def run_daemon(
     started_at = utcnow()
     huey = _open_queue(home)
     huey.on_close = on_close
+    huey.on_remind = on_remind
     huey.hook_timeout = hook_timeout
     huey.hook_slots = threading.BoundedSemaphore(max(1, workers - 1))
     refiled = refile_schedule(huey)
     if refiled:
         log.info("moved %s scheduled task(s) written by an older votr to their UTC times", refiled)
     overdue, missing = reconcile(huey, conn)
+    late_reminders, _ = reconcile_reminders(huey, conn)
     interrupted = sum(1 for _, _, state in lifecycle.hooks_pending(conn) if state == "interrupted")
     hooks = requeue_hooks(huey, conn)
     stop_beat = threading.Event()
@@ -252,6 +275,8 @@ def run_daemon(
             overdue,
             missing,
         )
+        if late_reminders:
+            log.info("%s reminder(s) fell due while no daemon ran; their polls are open: sending now", late_reminders)
         if interrupted:
             log.info("%s on-close hook(s) cut short when the daemon last stopped: running them again", interrupted)
         if hooks > interrupted:

@@ -12,12 +12,14 @@ import shlex
 import signal
 import subprocess
 import threading
+from datetime import timedelta
 from pathlib import Path
 
-from .. import lifecycle, polls, store
-from ..outcome import standing
+from .. import lifecycle, polls, reminders, store
+from ..accounts import current as daemon_account
+from ..outcome import plural, standing
 from ..text import json_text
-from ..timefmt import from_iso, log_str, to_iso, utcnow
+from ..timefmt import describe_span, from_iso, log_str, to_iso, utcnow
 
 log = logging.getLogger("votr.daemon")
 
@@ -25,7 +27,12 @@ HOOK_TIMEOUT_S = 30
 
 
 class HookFailed(Exception):
-    """The operator's on-close command failed; Huey retries the hook task."""
+    """The operator's on-close or on-remind command failed; Huey retries the hook task."""
+
+
+# Set when an anonymous poll was sealed but its WAL could not be emptied then
+# (a reader held it): housekeeping truncates it as soon as it can.
+scrub_pending = threading.Event()
 
 
 def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False) -> polls.Poll | None:
@@ -35,6 +42,10 @@ def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False)
     conn = store.connect(home)
     try:
         done = lifecycle.finalize(conn, poll_id, from_iso(ended_at), utcnow, with_hook)
+        if done.state == "finalized" and done.poll is not None and done.poll.voting.anonymous:
+            # The erased links still sit in the WAL's older pages until it is emptied.
+            if not store.truncate_wal(conn):
+                scrub_pending.set()
     finally:
         conn.close()
     if done.state == "not due":
@@ -53,7 +64,7 @@ def close_poll(home: Path, poll_id: int, ended_at: str, with_hook: bool = False)
     return poll
 
 
-_running: dict[subprocess.Popen, tuple[int, str]] = {}
+_running: dict[subprocess.Popen, tuple[int, str] | None] = {}  # each hook -> the closing it is for, if any
 _running_lock = threading.Lock()
 _stopping = threading.Event()
 STDERR_KEEP = 4096  # the tail of a hook's stderr we keep: its last words, never its whole output
@@ -90,7 +101,7 @@ def check_command(command: str) -> str | None:
 
 
 def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: float = HOOK_TIMEOUT_S) -> bool:
-    """Run the operator's command with the poll's JSON on stdin; never through a shell.
+    """Run the operator's on-close command with the poll's JSON on stdin; never through a shell.
 
     True when this closing's hook is done with (ran, or has nothing to run
     for); False when a stopping daemon cut it short, so it runs on next start.
@@ -107,15 +118,85 @@ def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: flo
         log.info("on-close hook for poll %s skipped: the poll reopened", poll_id)
         return True
     data = poll.to_json(utcnow())
+    env = {"VOTR_WINNERS": json.dumps(data["leaders"], ensure_ascii=False)}
+    return _run(home, command, f"on-close hook for poll {poll.id}", poll, data, env, timeout, (poll.id, ended_at))
+
+
+def claim_reminder(home: Path, reminder: reminders.Reminder) -> bool:
+    """Take the reminder for sending (True), if it is still armed for this time and its poll is open."""
+    from huey.exceptions import RetryTask
+
+    conn = store.connect(home)
+    try:
+        claim = reminders.claim(conn, reminder, utcnow, daemon_account())
+    finally:
+        conn.close()
+    if claim.state == "not due":
+        raise RetryTask(eta=reminder.due_at)
+    if claim.state != "claimed" or claim.poll is None:
+        log.debug("reminder %s s before poll %s's deadline: %s", reminder.before_s, reminder.poll_id, claim.state)
+        return False
+    late_ms = (utcnow() - reminder.due_at).total_seconds() * 1000
+    missing = "" if claim.not_voted is None else f"; {plural(len(claim.not_voted), 'voter')} on the roll to go"
+    span = describe_span(timedelta(seconds=reminder.before_s))
+    log.info("reminder for poll %s, %s before its deadline: %.0f ms late%s", claim.poll.id, span, late_ms, missing)
+    return True
+
+
+def run_reminder_hook(home: Path, command: str, reminder: reminders.Reminder, timeout: float = HOOK_TIMEOUT_S) -> None:
+    """Run the operator's on-remind command for a claimed reminder: the poll's JSON and `not_voted` on stdin.
+
+    A retry after the poll closed, or after an extend re-armed the reminder, does nothing.
+    """
+    conn = store.connect(home)
+    try:
+        claimed = reminders.is_claimed(conn, reminder)
+        poll = polls.get_poll(conn, reminder.poll_id) if claimed else None
+        now = utcnow()
+        if poll is None or not poll.is_open(now):
+            log.info("on-remind hook for poll %s skipped: the poll closed or moved", reminder.poll_id)
+            return
+        missing = reminders.not_voted(conn, poll)
+    finally:
+        conn.close()
+    data = poll.to_json(now) | {"not_voted": missing}
+    env = {"VOTR_NOT_VOTED": json.dumps(missing, ensure_ascii=False)}
+    if _run(home, command, f"on-remind hook for poll {poll.id}", poll, data, env, timeout, None):
+        finish_reminder(home, reminder, "sent")
+
+
+def finish_reminder(home: Path, reminder: reminders.Reminder, state: str) -> None:
+    conn = store.connect(home)
+    try:
+        reminders.finish(conn, reminder, state)
+    finally:
+        conn.close()
+
+
+def _run(
+    home: Path,
+    command: str,
+    what: str,
+    poll: polls.Poll,
+    data: dict,
+    env_extra: dict[str, str],
+    timeout: float,
+    closing: tuple[int, str] | None,
+) -> bool:
+    """Run `command` with `data` as JSON on stdin; True once it succeeded, False when a stopping daemon cut it short.
+
+    `closing` names the closing an on-close hook is for, so a hook cut short
+    is recorded and runs again on the next start.
+    """
     env = dict(
         os.environ,
         # The home this daemon serves, so a hook running `votr show` reads the same one (the unit passes --home).
         VOTR_HOME=os.path.abspath(home),
         VOTR_POLL_ID=str(poll.id),
         VOTR_POLL_TITLE=poll.title,
-        VOTR_WINNERS=json.dumps(data["leaders"], ensure_ascii=False),
+        **env_extra,
     )
-    log.info("on-close hook for poll %s started", poll.id)
+    log.info("%s started", what)
     try:
         proc = subprocess.Popen(
             shlex.split(command),
@@ -126,11 +207,11 @@ def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: flo
             start_new_session=True,
         )
     except OSError as exc:
-        raise HookFailed(f"on-close hook for poll {poll.id} could not start: {exc}") from None
+        raise HookFailed(f"{what} could not start: {exc}") from None
     tail = _Tail(proc.stderr)
     tail.start()
     with _running_lock:
-        _running[proc] = (poll.id, ended_at)
+        _running[proc] = closing
     try:
         assert proc.stdin is not None
         try:
@@ -143,7 +224,7 @@ def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: flo
         except subprocess.TimeoutExpired:
             _kill(proc)
             proc.wait()
-            raise HookFailed(f"on-close hook for poll {poll.id} timed out after {timeout:g} s") from None
+            raise HookFailed(f"{what} timed out after {timeout:g} s") from None
     finally:
         with _running_lock:
             _running.pop(proc, None)
@@ -152,8 +233,8 @@ def run_hook(home: Path, command: str, poll_id: int, ended_at: str, timeout: flo
     if proc.returncode != 0:
         said = tail.last_line()
         said = f": {said}" if said else ""
-        raise HookFailed(f"on-close hook for poll {poll.id} exited with status {proc.returncode}{said}")
-    log.info("on-close hook for poll %s succeeded", poll.id)
+        raise HookFailed(f"{what} exited with status {proc.returncode}{said}")
+    log.info("%s succeeded", what)
     return True
 
 
@@ -174,5 +255,6 @@ def kill_running_hooks() -> list[tuple[int, str]]:
     with _running_lock:
         for proc, closing in _running.items():
             _kill(proc)
-            _cut_short[proc.pid] = closing
+            if closing is not None:
+                _cut_short[proc.pid] = closing
         return list(_cut_short.values())

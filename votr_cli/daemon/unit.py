@@ -22,11 +22,14 @@ def systemd_unit(
     hook_timeout: float,
     log_file: Path | None,
     verbose: bool,
+    on_remind: str | None = None,
 ) -> str:
     """The unit text; it passes on every daemon option given, so the service runs as this command would."""
     args = [sys.executable, "-m", "votr_cli", "--home", str(home.resolve()), "daemon", "--workers", str(workers)]
     if on_close:
         args += ["--on-close", on_close]
+    if on_remind:
+        args += ["--on-remind", on_remind]
     args += ["--hook-timeout", f"{hook_timeout:g}"]
     if log_file is not None:
         args += ["--log-file", str(log_file.resolve())]
