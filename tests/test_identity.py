@@ -143,3 +143,27 @@ def test_only_the_creator_votes_for_others_closes_extends_or_deletes(accounts: A
     ballots = dict(conn.execute("SELECT voter, account FROM ballots").fetchall())
     conn.close()
     assert ballots == {"votr-bob": "votr-bob", "carol": "votr-alice"}
+
+
+def test_on_a_roll_each_account_votes_and_withdraws_only_its_own_ballot(accounts: Accounts) -> None:
+    home = accounts.shared_home()
+    made = accounts.run(
+        "votr-alice", home, "create", "Q", "-o", "pizza", "-o", "sushi", "--voters", "votr-alice,votr-bob", "--json"
+    )
+    assert made.returncode == 0, made.stderr
+    assert accounts.run("votr-bob", home, "vote", "1", "sushi").returncode == 0
+    assert accounts.run("votr-alice", home, "vote", "1", "pizza").returncode == 0
+    denied = accounts.run("votr-bob", home, "unvote", "1", "--voter", "votr-alice")
+    assert denied.returncode == 1
+    assert denied.stderr == (
+        "Error: only poll 1's creator (votr-alice) may withdraw a ballot as someone else (votr-alice); "
+        "you are votr-bob\n"
+    )
+    env = dict(subprocess_env(home), LOGNAME="votr-alice", USER="votr-alice")
+    own = accounts.run("votr-bob", home, "unvote", "1", "--json", env=env)
+    assert own.returncode == 0, own.stderr
+    assert json.loads(own.stdout)["voter"] == "votr-bob"
+    assert ("withdrew", "votr-bob", "votr-bob") in events(home, 1)
+    # Off the roll, an account cannot vote even as itself; the creator may not add a stranger either.
+    stranger = accounts.run("votr-alice", home, "vote", "1", "pizza", "--voter", "carol")
+    assert stranger.returncode == 1 and stranger.stderr == "Error: carol is not on the voter roll of poll 1\n"
