@@ -34,11 +34,43 @@ COMMANDS = {
 }
 
 
+# How `votr --help` groups the commands: by what they are for.
+SECTIONS = (
+    ("Polls", ("create", "list", "close", "extend", "delete")),
+    ("Voting", ("vote", "unvote", "import")),
+    ("Results", ("show", "voters", "watch", "wait", "export", "log")),
+    ("The daemon", ("daemon", "status", "demo")),
+)
+
+
+def _set_home(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """`votr list --home X` means what `votr --home X list` does."""
+    if value is None:
+        return
+    if not value.strip():
+        raise click.UsageError("--home is empty: give a folder")
+    root = ctx.find_root()
+    if isinstance(root.obj, Settings):
+        root.obj.home = resolve_home(value)
+        root.obj.home_given = True
+
+
+HOME_AFTER = click.Option(
+    ["--home"],
+    type=click.Path(file_okay=True, dir_okay=True),
+    expose_value=False,
+    is_eager=True,
+    callback=_set_home,
+    help="Folder holding votr.db and queue.db (as `votr --home DIR`).",
+)
+
+
 class Settings:
     """What the root command passes down: where the files live."""
 
-    def __init__(self, home: str) -> None:
+    def __init__(self, home: str, home_given: bool = False) -> None:
         self.home = home
+        self.home_given = home_given  # by --home, not by VOTR_HOME or the default
 
 
 class VotrGroup(click.Group):
@@ -52,7 +84,22 @@ class VotrGroup(click.Group):
         # No try/except: an ImportError here is a bug and must show as one,
         # not as "No such command".
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        if HOME_AFTER not in command.params:
+            command.params.append(HOME_AFTER)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        for title, names in SECTIONS:
+            rows = []
+            for name in names:
+                command = self.get_command(ctx, name) if name in COMMANDS else None
+                if command is not None:
+                    rows.append((name, command.get_short_help_str(limit)))
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Click's standalone mode, but every error is one line on stderr."""
@@ -109,7 +156,7 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
     sys.exit(exc.exit_code)
 
 
-@click.group(cls=VotrGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=VotrGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
     envvar="VOTR_HOME",
@@ -131,7 +178,13 @@ def cli(ctx: click.Context, home: str | None) -> None:
         # An empty --home or VOTR_HOME (say, an unset variable in a script) must not mean the real home.
         given = "--home" if home is not None else "VOTR_HOME"
         raise click.UsageError(f"{given} is empty: give a folder")
-    ctx.obj = Settings(home=resolve_home(home))
+    from click.core import ParameterSource
+
+    ctx.obj = Settings(resolve_home(home), ctx.get_parameter_source("home") == ParameterSource.COMMANDLINE)
+    if ctx.invoked_subcommand is None:
+        # Bare `votr` is a request for help, not a mistake.
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
 def main() -> None:

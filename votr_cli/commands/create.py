@@ -20,7 +20,8 @@ from ._common import armed_reminders, json_option, login_name, now, open_store, 
 @click.option(
     "--closes-in",
     metavar="DURATION",
-    help="How long voting stays open: 90s, 45m, 2h, 1h30m, 1d, 2w, '2 hours', 1.5h; 1s to a year [default: 24h].",
+    help="How long voting stays open: 90s, 45m, 2h, 1h30m, 1d, 2w, '2 hours', 1.5h or 'in 2 hours'; "
+    "1s to a year [default: 24h].",
 )
 @click.option(
     "--closes-at",

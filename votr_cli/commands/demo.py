@@ -42,8 +42,6 @@ def demo(ctx: click.Context, seconds: float) -> None:
       votr demo
       votr --home /tmp/votr-demo demo --seconds 10
     """
-    from click.core import ParameterSource
-
     from .. import ballots, newpoll, polls, store
     from ..accounts import current as current_account
     from ..daemon.heartbeat import live_daemon
@@ -52,7 +50,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
 
     root = ctx.find_root()
     with ExitStack() as stack:
-        if root.get_parameter_source("home") == ParameterSource.COMMANDLINE:
+        if root.obj.home_given:
             home = Path(root.obj.home)
         else:
             home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="votr-demo-")))
