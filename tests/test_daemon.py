@@ -135,7 +135,7 @@ def test_kill_9_then_overdue_then_lost_queue(home: Path, daemons: Callable[..., 
     assert (from_iso(poll(due)["finalized_at"]) - started).total_seconds() <= 2
     assert poll(due)["leaders"] == ["Sushi"]
     assert poll(later) == before_later  # nothing else changed
-    assert "1 overdue poll(s) closing now, 1 close(s) rescheduled" in again.output()
+    assert "1 overdue poll closing now, 1 close rescheduled" in again.output()
     s = status()
     assert s["pending_closes"] == 1 and s["next_close"] == {"id": later, "closes_at": before_later["closes_at"]}
 
@@ -372,7 +372,7 @@ def test_a_hook_lost_in_a_crash_runs_on_restart(tmp_path: Path, home: Path, daem
     out = tmp_path / "hook.out"
     d = daemons("--on-close", f"{sys.executable} {script} {out} 0")
     wait_for(lambda: out.exists() and "succeeded" in d.output(), 10, "the left-over hook")
-    assert "1 on-close hook(s) left over from before a crash" in d.output()
+    assert "1 on-close hook left over from before a crash" in d.output()
     assert [json.loads(line)["env"]["VOTR_POLL_ID"] for line in out.read_text().splitlines()] == [str(pid)]
 
 
@@ -382,7 +382,7 @@ def test_a_clean_restart_reschedules_nothing(home: Path, daemons: Callable[..., 
     wait_for(lambda: not queue_empty(home), 10, "the close to reach the queue")
     assert first.stop() == 0
     again = daemons()
-    assert "0 overdue poll(s) closing now, 0 close(s) rescheduled" in again.output()
+    assert "0 overdue polls closing now, 0 closes rescheduled" in again.output()
 
 
 def test_finalising_twice_is_harmless(home: Path) -> None:

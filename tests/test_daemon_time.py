@@ -126,5 +126,5 @@ def test_a_schedule_written_in_local_time_is_refiled_on_start(home: Path, daemon
     d = daemons()
     wait_for(lambda: ok_json("show", str(pid))["finalized_at"] is not None, 10, "the close")
     assert 0 <= lateness_ms(pid) <= 100
-    assert "moved 1 scheduled task(s) written by an older votr to their UTC times" in d.output()
+    assert "moved 1 scheduled task written by an older votr to their UTC times" in d.output()
     ok("status")

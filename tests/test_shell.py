@@ -50,3 +50,137 @@ def test_the_installed_votr_with_no_arguments_exits_0(home: Path) -> None:
 
     done = subprocess.run([votr_exe()], env=subprocess_env(home), capture_output=True, text=True, timeout=30)
     assert done.returncode == 0 and done.stdout.startswith("Usage: votr [OPTIONS] [COMMAND]") and done.stderr == ""
+
+
+def _pty_run(argv: list[str], env: dict[str, str]) -> str:
+    """What a command prints on a real pseudo-terminal."""
+    import os
+    import pty
+    import subprocess
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(argv, env=env, stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=30)
+    os.close(master)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_piped_tables_never_wrap_and_end_in_no_blank(home: Path) -> None:
+    long_title = "A very long question, with commas, that would wrap any terminal " * 2
+    pid = make_poll("Pizza", "Sushi", title=long_title.strip())
+    make_poll(title="Short")
+    ok("vote", str(pid), "pizza", "--voter", "ana")
+    for args in (["list"], ["show", str(pid)], ["voters", str(pid)], ["status"]):
+        out = ok(*args).stdout
+        assert out.endswith("\n")
+        for line in out.splitlines():
+            assert line == line.rstrip(), (args, line)
+    rows = ok("list").stdout.splitlines()
+    assert len(rows) == 3  # a header, and one line per poll however long its title
+    assert rows[1].startswith(f"{pid}  {long_title.strip()}") and rows[1].endswith(")")
+    shown = ok("show", str(pid)).stdout.splitlines()
+    assert shown[0] == f"Poll {pid}: {long_title.strip()}"
+    assert shown[-1].startswith("closes in ") and shown[-1].endswith("Pizza leads with 1 of 1 vote")
+
+
+def test_on_a_narrow_terminal_the_bars_shrink_before_anything_wraps(home: Path) -> None:
+    from .conftest import subprocess_env, votr_exe
+
+    pid = make_poll("Pizza", "Sushi")
+    ok("vote", str(pid), "pizza", "--voter", "ana")
+    bars = {}
+    for columns in ("100", "60", "45"):
+        out = _pty_run([votr_exe(), "show", str(pid)], subprocess_env(home, COLUMNS=columns))
+        row = next(line for line in out.splitlines() if "Pizza" in line and "%" in line)
+        bars[columns] = row.count("█")
+        assert "◀ leader" in row  # the mark stays on its row: nothing wrapped
+    assert bars["100"] == 30 and 0 < bars["60"] < 30 and bars["45"] < bars["60"]
+    import re
+
+    long = make_poll("A rather long option name that wraps", "Short")
+    ok("vote", str(long), "short", "--voter", "a")
+    out = _pty_run([votr_exe(), "show", str(long)], subprocess_env(home, COLUMNS="40"))
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)
+    assert max(len(line) for line in plain.splitlines() if not line.startswith("hint:")) <= 40
+    assert "█" not in plain and "Short" in plain  # no room for bars at all: they went first
+
+
+def test_a_terminal_that_cannot_show_the_bars_gets_ascii(home: Path) -> None:
+    import subprocess
+
+    from .conftest import subprocess_env, votr_exe
+
+    pid = make_poll("寿司", "Ramen", title="寿司 or ramen?")
+    ok("vote", str(pid), "1", "--voter", "ana")
+    env = subprocess_env(home, PYTHONIOENCODING="latin-1")
+    for args in (["show", str(pid)], ["list"], ["show", str(pid), "--json"]):
+        done = subprocess.run([votr_exe(), *args], env=env, capture_output=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert b"Traceback" not in done.stderr
+        done.stdout.decode("latin-1")
+    shown = subprocess.run([votr_exe(), "show", str(pid)], env=env, capture_output=True, timeout=30).stdout.decode()
+    assert "##############################  < leader" in shown
+    assert "\\u5bff\\u53f8 leads with 1 of 1 vote" in shown
+
+
+def test_plurals_are_right(home: Path) -> None:
+    pid = make_poll()
+    ok("vote", str(pid), "pizza", "--voter", "ana")
+    assert ok("show", str(pid)).stdout.rstrip().endswith("Pizza leads with 1 of 1 vote")
+    assert ok("delete", str(pid), "--yes").stdout == f"Deleted poll {pid}: Lunch? (1 vote)\n"
+
+
+def test_list_shows_the_50_soonest_and_says_how_many_more(home: Path) -> None:
+    import sqlite3
+
+    from votr_cli import newpoll, store
+    from votr_cli.timefmt import utcnow
+
+    conn = store.connect(home)
+    from datetime import timedelta
+
+    for i in range(60):
+        newpoll.create_poll(conn, f"Poll {i}", ["a", "b"], utcnow() + timedelta(hours=60 - i), utcnow, "root")
+    conn.close()
+    result = ok("list")
+    rows = result.stdout.splitlines()[1:]
+    assert len(rows) == 50
+    assert rows[0].split()[0] == "60" and rows[-1].split()[0] == "11"  # the soonest deadlines first
+    assert result.stderr.startswith("and 10 more open polls: `votr list --limit 0` shows them all\n")
+    assert len(ok("list", "--limit", "0").stdout.splitlines()) == 61
+    doc = ok_json("list", "--limit", "5")
+    assert [p["id"] for p in doc["polls"]] == [60, 59, 58, 57, 56] and doc["more"] == 55
+    everything = ok_json("list", "--limit", "0")
+    assert len(everything["polls"]) == 60 and everything["more"] == 0
+    assert "more" not in ok("list", "--limit", "60").stderr
+    bad = run("list", "--limit", "-1")
+    assert bad.exit_code == 2
+    sqlite3.connect(home / "votr.db").close()
+
+
+def test_streamed_json_is_the_document_print_json_would_print(home: Path) -> None:
+    import io
+    import json
+    from contextlib import redirect_stdout
+
+    from votr_cli.commands._common import print_json, print_json_stream
+
+    items = [{"id": 1, "title": "a\nb \u202e", "options": [{"n": 1}], "empty": []}, {"id": 2, "x": None}]
+    for given in (items, []):
+        streamed, whole = io.StringIO(), io.StringIO()
+        with redirect_stdout(streamed):
+            print_json_stream("polls", iter(given), lambda: {"more": 3, "tail": {"k": [1]}})
+        with redirect_stdout(whole):
+            print_json({"polls": given, "more": 3, "tail": {"k": [1]}})
+        assert streamed.getvalue() == whole.getvalue()
+        assert json.loads(streamed.getvalue())["polls"] == given

@@ -188,4 +188,10 @@ def cli(ctx: click.Context, home: str | None) -> None:
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal or pipe that cannot show some character (latin-1, ascii) gets an escape, not a traceback.
+        if (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8"):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="backslashreplace")
     cli(prog_name="votr")

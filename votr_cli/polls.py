@@ -7,7 +7,7 @@ No click, no rich. Every function takes the connection and the current time
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -286,16 +286,37 @@ def get_poll(conn: sqlite3.Connection, poll_id: int) -> Poll:
     return _load(conn, rows)[0]
 
 
-def list_polls(conn: sqlite3.Connection, now: datetime, which: str = "open") -> list[Poll]:
-    """Polls by deadline; `which` is 'open', 'closed' or 'all' (status derived as in invariant 1)."""
-    stamp = to_iso(now)
-    where = {
-        "open": "WHERE closed_at IS NULL AND closes_at > ?",
-        "closed": "WHERE NOT (closed_at IS NULL AND closes_at > ?)",
-        "all": "WHERE ? IS NOT NULL",
-    }[which]
-    rows = conn.execute(f"SELECT {_POLL_COLUMNS} FROM polls {where} ORDER BY closes_at, id", (stamp,)).fetchall()
-    return _load(conn, rows)
+_WHICH = {
+    "open": "WHERE closed_at IS NULL AND closes_at > ?",
+    "closed": "WHERE NOT (closed_at IS NULL AND closes_at > ?)",
+    "all": "WHERE ? IS NOT NULL",
+}
+BATCH = 200  # polls loaded at a time: memory stays flat however many polls there are
+
+
+def iter_polls(
+    conn: sqlite3.Connection, now: datetime, which: str = "open", limit: int | None = None
+) -> Iterator[Poll]:
+    """Polls by deadline, the soonest first, loaded a batch at a time; `which` is 'open', 'closed' or 'all'.
+
+    Open and closed are derived as in invariant 1. `limit` None (or 0) means all.
+    """
+    sql = f"SELECT {_POLL_COLUMNS} FROM polls {_WHICH[which]} ORDER BY closes_at, id"
+    args: tuple = (to_iso(now),)
+    if limit:
+        sql += " LIMIT ?"
+        args += (limit,)
+    cursor = conn.execute(sql, args)
+    while rows := cursor.fetchmany(BATCH):
+        yield from _load(conn, rows)
+
+
+def list_polls(conn: sqlite3.Connection, now: datetime, which: str = "open", limit: int | None = None) -> list[Poll]:
+    return list(iter_polls(conn, now, which, limit))
+
+
+def count_polls(conn: sqlite3.Connection, now: datetime, which: str = "open") -> int:
+    return conn.execute(f"SELECT count(*) FROM polls {_WHICH[which]}", (to_iso(now),)).fetchone()[0]
 
 
 def closed_message(poll: Poll, now: datetime) -> str:

@@ -26,11 +26,45 @@ def status_line(poll: Poll, now: datetime) -> str:
     return f"{phrase}; {outcome}"
 
 
+MAX_BAR = 30
+PIPE_WIDTH = 10_000  # wide enough that nothing piped ever wraps: one row, one line
+
+
 def make_console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     # highlight=False: Rich would otherwise colour numbers and words in our data.
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def glyphs() -> tuple[str, str]:
+    """The bar and the mark, or ASCII stand-ins where standard output's encoding has neither (latin-1)."""
+    import sys
+
+    out = sys.stdout
+    out = getattr(out, "rich_proxied_file", out)  # inside Rich's Live, stdout is a proxy that hides its encoding
+    try:
+        "█◀".encode(getattr(out, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "#", "<"
+    return "█", "◀"
+
+
+def emit(renderable: RenderableType) -> None:
+    """On a terminal, Rich at the terminal's width; into a pipe, lines that never wrap and end in no blank."""
+    import io
+    import sys
+
+    from rich.console import Console
+
+    console = make_console()
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    buf = io.StringIO()
+    Console(file=buf, width=PIPE_WIDTH, highlight=False, soft_wrap=False, color_system=None).print(renderable)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines()))
+    sys.stdout.flush()
 
 
 def _columns(poll: Poll) -> tuple[list[str], list]:
@@ -70,12 +104,39 @@ def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
         for o in poll.options:
             table.add_row(str(o.number), Text(safe(o.name)))
         return Group(*parts, table, *_turnout(poll), Text(status_line(poll, now)))
+    # The bars take what the rest of the table leaves of the width: on a narrow
+    # terminal they shrink (then go) before any cell has to wrap.
+    bare = _result_table(poll, is_open, 0)
+    bar_width = min(MAX_BAR, width - _measure(bare, width) - 2)
+    parts.append(_result_table(poll, is_open, bar_width) if bar_width >= 3 else bare)
+    if poll.total_votes and poll.method in ("ranked", "score"):
+        from .render_counts import count_lines
+
+        parts += [Text(line) for line in count_lines(poll)]
+    parts += _turnout(poll)
+    parts.append(Text(status_line(poll, now), style="" if is_open else "dim"))
+    return Group(*parts)
+
+
+def _measure(table: RenderableType, width: int) -> int:
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=max(width, 1))
+    return console.measure(table).maximum
+
+
+def _result_table(poll: Poll, is_open: bool, bar_width: int) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
+    bar, arrow = glyphs()
     # While open, the options ahead are marked even below the quorum; once closed, only winners.
     leaders = {o.number for o in (poll.front if is_open else poll.leaders)}
     mark = "leader" if is_open else "winner"
     if len(leaders) > 1:
         mark = "tie"
-    bar_width = max(0, min(30, width - 50))
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("#", justify="right")
     table.add_column("option", overflow="fold")
@@ -89,17 +150,10 @@ def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
         lead = o.number in leaders
         row: list[RenderableType] = [str(o.number), Text(safe(o.name), style="bold" if lead else ""), *values]
         if bar_width:
-            row.append(Text("█" * round(share * bar_width), style="green" if lead else "blue"))
-        row.append(Text(f"◀ {mark}" if lead else "", style="bold"))
+            row.append(Text(bar * round(share * bar_width), style="green" if lead else "blue"))
+        row.append(Text(f"{arrow} {mark}" if lead else "", style="bold"))
         table.add_row(*row)
-    parts.append(table)
-    if poll.total_votes and poll.method in ("ranked", "score"):
-        from .render_counts import count_lines
-
-        parts += [Text(line) for line in count_lines(poll)]
-    parts += _turnout(poll)
-    parts.append(Text(status_line(poll, now), style="" if is_open else "dim"))
-    return Group(*parts)
+    return table
 
 
 def _turnout(poll: Poll) -> list[RenderableType]:
@@ -111,16 +165,15 @@ def _turnout(poll: Poll) -> list[RenderableType]:
 
 def print_poll(poll: Poll, now: datetime) -> None:
     console = make_console()
-    console.print(poll_view(poll, now, console.width))
+    emit(poll_view(poll, now, console.width if console.is_terminal else PIPE_WIDTH))
 
 
 def print_poll_list(polls: list[Poll], now: datetime, empty_hint: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = make_console()
     if not polls:
-        console.print(empty_hint)
+        emit(empty_hint)
         return
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("#", justify="right")
@@ -148,4 +201,4 @@ def print_poll_list(polls: list[Poll], now: datetime, empty_hint: str) -> None:
             Text(leader),
             remaining_phrase(poll.closes_at, now, poll.ended_at(now)),
         )
-    console.print(table)
+    emit(table)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -85,6 +85,32 @@ def login_name() -> str:
     from ..accounts import current
 
     return current()
+
+
+def print_json_stream(key: str, items: Iterable[dict], tail: Callable[[], dict] | None = None) -> None:
+    """`{key: [items...], **tail()}` as `print_json` would print it, written one item at a time.
+
+    Memory stays flat however many items there are; `tail` runs after the
+    last item (say, to report how many were left out).
+    """
+    import json
+    import sys
+
+    from ..text import json_text
+
+    out = sys.stdout
+    out.write("{\n" + f"  {json.dumps(key)}: [")
+    first = True
+    for item in items:
+        body = json_text(json.dumps(item, indent=2, ensure_ascii=False)).replace("\n", "\n    ")
+        out.write(("\n    " if first else ",\n    ") + body)
+        first = False
+    out.write("]" if first else "\n  ]")
+    for name, value in (tail() if tail else {}).items():
+        body = json_text(json.dumps(value, indent=2, ensure_ascii=False)).replace("\n", "\n  ")
+        out.write(f",\n  {json.dumps(name)}: {body}")
+    out.write("\n}\n")
+    out.flush()
 
 
 def print_json(data: object) -> None:

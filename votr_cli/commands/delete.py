@@ -19,6 +19,7 @@ def delete(poll: str, yes: bool) -> None:
       votr delete 3 --yes
     """
     from .. import lifecycle, polls
+    from ..outcome import plural
     from ..text import safe
 
     poll_id = polls.parse_poll_id(poll)
@@ -27,8 +28,7 @@ def delete(poll: str, yes: bool) -> None:
     if not yes:
         if not sys.stdin.isatty():
             raise VotrError(f"not deleting poll {poll_id} without --yes (no terminal to ask on)")
-        click.confirm(
-            f"Delete poll {poll_id}: {safe(found.title)} with {found.total_votes} votes?", abort=True, err=True
-        )
+        said = f"Delete poll {poll_id}: {safe(found.title)} with {plural(found.total_votes, 'vote')}?"
+        click.confirm(said, abort=True, err=True)
     gone = lifecycle.delete_poll(conn, poll_id, login_name(), now)
-    click.echo(f"Deleted poll {gone.id}: {safe(gone.title)} ({gone.total_votes} votes)")
+    click.echo(f"Deleted poll {gone.id}: {safe(gone.title)} ({plural(gone.total_votes, 'vote')})")

@@ -74,9 +74,8 @@ def demo(ctx: click.Context, seconds: float) -> None:
         problem = request_close(home, poll.id, poll.closes_at)
         if problem:
             raise VotrError(problem)
-        console.print(
-            f"Created poll {poll.id}: Lunch?, closing in {seconds:g} seconds; 12 people vote meanwhile.", markup=False
-        )
+        span = f"{seconds:g} second{'' if seconds == 1 else 's'}"
+        console.print(f"Created poll {poll.id}: Lunch?, closing in {span}; 12 people vote meanwhile.", markup=False)
         spacing = seconds * 0.6 / len(VOTES)
 
         def finalised() -> bool:

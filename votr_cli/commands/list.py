@@ -3,20 +3,33 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ._common import hint_if_no_daemon, json_option, now, open_store, print_json
+from ._common import hint_if_no_daemon, json_option, now, open_store, print_json_stream
+
+DEFAULT_LIMIT = 50
 
 
 @click.command("list")
 @click.option("--all", "all_", is_flag=True, help="Open and closed polls.")
 @click.option("--closed", is_flag=True, help="Closed polls only.")
+@click.option(
+    "--limit",
+    type=click.IntRange(0),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    metavar="N",
+    help="Show the N soonest deadlines; 0 shows all.",
+)
 @json_option
-def list_(all_: bool, closed: bool, json_: bool) -> None:
+def list_(all_: bool, closed: bool, limit: int, json_: bool) -> None:
     """List open polls by deadline: number, title, votes, leader, time left.
+
+    Piped, each poll is one line (nothing wraps), for grep and awk.
 
     \b
     Example:
       votr list
-      votr list --all --json
+      votr list --all --limit 0 --json | jq '.polls[].id'
+      votr list | grep -i lunch | cut -d' ' -f1     # the numbers of the lunch polls
     """
     from .. import polls
 
@@ -30,9 +43,14 @@ def list_(all_: bool, closed: bool, json_: bool) -> None:
         conn = open_store()
     except NoStore:
         conn = None  # nothing here yet: an empty list, and nothing created
-    found = polls.list_polls(conn, at, which) if conn is not None else []
+    found = polls.iter_polls(conn, at, which, limit) if conn is not None else iter(())
+
+    def more() -> int:
+        shown = conn is not None and limit and polls.count_polls(conn, at, which) - limit
+        return max(0, shown or 0)
+
     if json_:
-        print_json({"polls": [p.to_json(at) for p in found]})
+        print_json_stream("polls", (p.to_json(at) for p in found), lambda: {"more": more()})
         return
     from ..render import print_poll_list
 
@@ -41,6 +59,11 @@ def list_(all_: bool, closed: bool, json_: bool) -> None:
         "closed": "No closed polls.",
         "all": 'No polls yet. Create one: votr create "Lunch?" -o Pizza -o Sushi',
     }[which]
-    print_poll_list(found, at, hint)
+    shown = list(found)
+    print_poll_list(shown, at, hint)
+    left = more()
+    if left:
+        what = {"open": "open poll", "closed": "closed poll", "all": "poll"}[which] + ("s" if left != 1 else "")
+        click.echo(f"and {left:,} more {what}: `votr list --limit 0` shows them all", err=True)
     if conn is not None:
-        hint_if_no_daemon(conn, found, at)
+        hint_if_no_daemon(conn, shown, at)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import lifecycle, reminders, store
 from ..errors import VotrError
+from ..outcome import plural
 from ..paths import QUEUE_NAME
 from ..timefmt import from_iso, to_iso, utcnow
 from . import heartbeat, tasks, watch
@@ -254,7 +255,7 @@ def run_daemon(
     huey.hook_slots = threading.BoundedSemaphore(max(1, workers - 1))
     refiled = refile_schedule(huey)
     if refiled:
-        log.info("moved %s scheduled task(s) written by an older votr to their UTC times", refiled)
+        log.info("moved %s written by an older votr to their UTC times", plural(refiled, "scheduled task"))
     overdue, missing = reconcile(huey, conn)
     late_reminders, _ = reconcile_reminders(huey, conn)
     interrupted = sum(1 for _, _, state in lifecycle.hooks_pending(conn) if state == "interrupted")
@@ -267,20 +268,21 @@ def run_daemon(
     def announce() -> None:
         # The log first: whoever sees the heartbeat (status says running) finds these lines already written.
         log.info(
-            "votr daemon started: pid %s, home %s, %s worker(s); %s overdue poll(s) closing now, "
-            "%s close(s) rescheduled",
+            "votr daemon started: pid %s, home %s, %s; %s closing now, %s rescheduled",
             os.getpid(),
             home,
-            workers,
-            overdue,
-            missing,
+            plural(workers, "worker"),
+            plural(overdue, "overdue poll"),
+            plural(missing, "close"),
         )
         if late_reminders:
-            log.info("%s reminder(s) fell due while no daemon ran; their polls are open: sending now", late_reminders)
+            said = plural(late_reminders, "reminder")
+            log.info("%s fell due while no daemon ran; their polls are open: sending now", said)
         if interrupted:
-            log.info("%s on-close hook(s) cut short when the daemon last stopped: running them again", interrupted)
+            said = plural(interrupted, "on-close hook")
+            log.info("%s cut short when the daemon last stopped: running them again", said)
         if hooks > interrupted:
-            log.info("%s on-close hook(s) left over from before a crash: running them now", hooks - interrupted)
+            log.info("%s left over from before a crash: running them now", plural(hooks - interrupted, "on-close hook"))
         heartbeat.beat(conn, utcnow(), started_at)
         beater.start()
 
