@@ -23,6 +23,7 @@ COMMANDS = {
     "vote": "votr_cli.commands.vote:vote",
     "unvote": "votr_cli.commands.unvote:unvote",
     "voters": "votr_cli.commands.voters:voters",
+    "log": "votr_cli.commands.log:log",
     "list": "votr_cli.commands.list:list_",
     "show": "votr_cli.commands.show:show",
     "close": "votr_cli.commands.close:close",
@@ -141,6 +142,8 @@ class VotrGroup(click.Group):
 
             home = ctx.obj.home if isinstance(ctx.obj, Settings) else "."
             raise click.ClickException(safe(str(explain(exc, os.path.join(home, DB_NAME))))) from None
+        except BrokenPipeError:
+            raise  # `votr log --json | head`: the reader left; main() ends quietly
         except UnicodeDecodeError as exc:
             # SQLite reporting a damaged file can produce a message that is not UTF-8.
             raise click.ClickException(safe(f"the store is damaged: {exc.object!r}")) from None

@@ -151,5 +151,16 @@ def create_poll(
             from .reminders import arm
 
             arm(conn, poll_id, closes_at, voting.remind_before)
-        _event(conn, poll_id, "created", creator, now, creator, closes_at=to_iso(closes_at))
+        # The title and whether results are hidden outlive a deleted poll here, for `votr log`.
+        _event(
+            conn,
+            poll_id,
+            "created",
+            creator,
+            now,
+            creator,
+            closes_at=to_iso(closes_at),
+            title=title,
+            hide_results=voting.hide_results,
+        )
     return get_poll(conn, poll_id)

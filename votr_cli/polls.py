@@ -166,7 +166,10 @@ def _event(
     # SQLite's json_object() builds the detail, so a vote needs no `import json` (2 ms of start-up).
     marks, args = [], []
     for key, value in detail.items():
-        if isinstance(value, list | dict):
+        if isinstance(value, bool):
+            marks.append("?, json(?)")
+            args += [key, "true" if value else "false"]
+        elif isinstance(value, list | dict):
             import json
 
             marks.append("?, json(?)")
