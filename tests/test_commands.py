@@ -213,7 +213,11 @@ def test_event_details_are_json(home: Path) -> None:
     conn = sqlite3.connect(home / "votr.db")
     details = [json.loads(d) for (d,) in conn.execute("SELECT detail FROM events ORDER BY id")]
     assert details[1:] == [{"option": "Pizza"}, {"option": "Sushi", "previous": "Pizza"}]
-    assert set(details[0]) == {"closes_at"}
+    assert (
+        details[0]["title"] == "Lunch?"
+        and details[0]["hide_results"] is False
+        and set(details[0]) == {"closes_at", "title", "hide_results"}
+    )
 
 
 def test_a_deleted_polls_number_is_not_given_out_again() -> None:
