@@ -12,9 +12,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from votr_cli.accounts import current
 from votr_cli.timefmt import from_iso
 
 from .conftest import Daemon, ok, ok_json, wait_for
+
+ME = current()
 
 RECORDER = """
 import json, os, sys, time
@@ -52,23 +55,25 @@ def test_finalising_an_anonymous_poll_leaves_no_trace_of_the_link_in_the_file(
     home: Path, daemons: Callable[..., Daemon]
 ) -> None:
     daemons()
-    pid = create("--closes-in", "3s", "--anonymous", "--voters", "ana,bo,cy,dee,eli,fay,gus,hal")
-    voters = ["ana", "bo", "cy", "dee", "eli", "fay", "gus", "hal"]
+    voters = ["ana", "bo", "cy", "dee", "eli", "fay", "gus", ME]
+    pid = create("--closes-in", "3s", "--anonymous", "--voters", ",".join(voters))
     for i, voter in enumerate(voters):
         ok("vote", str(pid), "zebra" if i % 3 else "yak", "--voter", voter)
-    ok("vote", str(pid), "zebra", "--voter", "ana")  # a revote: an old cell to erase as well
-    ok("unvote", str(pid), "--voter", "hal")  # and a deleted ballot
     conn = sqlite3.connect(home / "votr.db")
-    links = [k for (k,) in conn.execute("SELECT voter_key FROM ballots WHERE poll_id = ?", (pid,))]
     (key,) = conn.execute("SELECT key FROM poll_keys WHERE poll_id = ?", (pid,)).fetchone()
-    ids = [i for (i,) in conn.execute("SELECT id FROM ballots WHERE poll_id = ? ORDER BY id", (pid,))]
     conn.close()
-    assert len(links) == 7 and len(key) == 32
     from votr_cli.text import identity
     from votr_cli.voting import voter_hash
 
-    hal = voter_hash(key, identity("hal"))  # withdrawn: its cell was deleted, never sealed
-    assert hal not in links
+    mine = voter_hash(key, identity(ME))
+    ok("vote", str(pid), "zebra")  # a revote: an old cell to erase as well
+    ok("unvote", str(pid))  # and a deleted ballot
+    conn = sqlite3.connect(home / "votr.db")
+    links = [k for (k,) in conn.execute("SELECT voter_key FROM ballots WHERE poll_id = ?", (pid,))]
+    ids = [i for (i,) in conn.execute("SELECT id FROM ballots WHERE poll_id = ? ORDER BY id", (pid,))]
+    conn.close()
+    assert len(links) == 7 and len(key) == 32
+    assert mine not in links  # withdrawn: its cell was deleted, never sealed
     # Ballots are not stored in the order their voters came: the ids are random.
     assert ids != list(range(ids[0], ids[0] + len(ids)))
     wait_for(lambda: finalized(pid), 15, "the close")
@@ -78,7 +83,7 @@ def test_finalising_an_anonymous_poll_leaves_no_trace_of_the_link_in_the_file(
             p.read_bytes() for p in (home / "votr.db", home / "votr.db-wal", home / "votr.db-shm") if p.exists()
         )
         # Every byte of the file, free pages and the WAL included.
-        return not any(link.encode() in data for link in [*links, hal]) and key not in data
+        return not any(link.encode() in data for link in [*links, mine]) and key not in data
 
     wait_for(no_trace, 10, "the erasing of every keyed hash and of the key")
     conn = sqlite3.connect(home / "votr.db")
@@ -91,6 +96,97 @@ def test_finalising_an_anonymous_poll_leaves_no_trace_of_the_link_in_the_file(
     doc = ok_json("show", str(pid))
     assert doc["total_votes"] == 7 and doc["leaders"] == ["Zebra"]
     assert sorted(v["voter"] for v in ok_json("voters", str(pid))["voted"]) == sorted(voters[:-1])
+
+
+def _cells(db: Path, name: str, poll_id: int, column: int) -> list[str]:
+    """The text in `column` of `name`'s cells for one poll, in the order they sit in the file's pages.
+
+    SQLite writes a page's cells from its end toward its start, so the
+    highest offset is the oldest cell: this order is the order of writing.
+    A small reader of the file format (sqlite.org/fileformat.html), enough
+    for one-page b-trees of short records.
+    """
+    data = db.read_bytes()
+    size = int.from_bytes(data[16:18], "big") or 65536
+    conn = sqlite3.connect(db)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    conn.close()
+
+    def varint(at: int) -> tuple[int, int]:
+        value = 0
+        for i in range(9):
+            byte = data[at + i]
+            if i == 8:
+                return (value << 8) | byte, at + 9
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                return value, at + i + 1
+        raise AssertionError("unreachable")
+
+    def record(at: int) -> list[object]:
+        header, body = varint(at)
+        end, types = at + header, []
+        while body < end:
+            t, body = varint(body)
+            types.append(t)
+        values: list[object] = []
+        for t in types:
+            width = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8, 7: 8, 8: 0, 9: 0}.get(t, (t - 12) // 2)
+            raw = data[end : end + width]
+            values.append(raw.decode() if t >= 13 and t % 2 else int.from_bytes(raw, "big") if t < 8 else t - 8)
+            end += width
+        return values
+
+    found: list[tuple[int, str]] = []
+
+    def walk(page: int) -> None:
+        base = (page - 1) * size
+        head = base + (100 if page == 1 else 0)
+        kind, count = data[head], int.from_bytes(data[head + 3 : head + 5], "big")
+        pointers = head + (12 if kind in (2, 5) else 8)
+        for i in range(count):
+            cell = base + int.from_bytes(data[pointers + 2 * i : pointers + 2 * i + 2], "big")
+            if kind in (2, 5):
+                walk(int.from_bytes(data[cell : cell + 4], "big"))
+                if kind == 5:
+                    continue
+                cell += 4
+            _, at = varint(cell)
+            if kind == 13:
+                _, at = varint(at)  # the rowid
+            values = record(at)
+            if values[0 if kind in (2, 10) else 1] == poll_id:
+                found.append((cell, str(values[column])))
+        if kind in (2, 5):
+            walk(int.from_bytes(data[head + 8 : head + 12], "big"))
+
+    walk(root)
+    return [text for _, text in sorted(found, reverse=True)]
+
+
+def test_sealing_writes_an_anonymous_polls_ballots_again_in_a_random_order(
+    home: Path, daemons: Callable[..., Daemon]
+) -> None:
+    options = [a for n in range(1, 9) for a in ("-o", f"opt{n}")]
+    voters = [f"v{n}" for n in range(1, 8)]
+    pid = ok_json("create", "Order", *options, "--closes-in", "1h", "--anonymous", "--voters", ",".join(voters))["id"]
+    for n, voter in enumerate(voters, 1):
+        ok("vote", str(pid), str(n), "--voter", voter)  # v1 chose option 1, v2 option 2, ...
+    conn = sqlite3.connect(home / "votr.db")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    cast = [str(n) for n in range(1, 8)]
+    # While open, the pages hold the ballots in the order they were cast (`voters` shows that order too)...
+    assert _cells(home / "votr.db", "ballots_choice", pid, 1) == cast
+    assert _cells(home / "votr.db", "ballots", pid, 5) == cast
+    daemons()
+    ok("close", str(pid))
+    wait_for(lambda: finalized(pid), 15, "the close")
+    wait_for(lambda: not (home / "votr.db-wal").exists() or (home / "votr.db-wal").stat().st_size == 0, 10, "the WAL")
+    # ...and once sealed, in an order that says nothing of it (a random one: 1 in 5,040 to match by chance).
+    for name, column in (("ballots_choice", 1), ("ballots", 5)):
+        sealed = _cells(home / "votr.db", name, pid, column)
+        assert sorted(sealed) == cast and sealed != cast, (name, sealed)
 
 
 def test_a_sealed_ballot_stands_after_a_reopen(home: Path, daemons: Callable[..., Daemon]) -> None:

@@ -106,6 +106,17 @@ class _Voter(NamedTuple):
     name: str  # as the roll spells it, or as first cast
     key: str  # the identity: NFKC, case-folded
     ballot_key: str  # what the ballot row holds: the identity, or on an anonymous poll its keyed hash
+    for_other: bool  # the creator, acting for someone else
+
+    def check_may_change(self, poll: Poll, doing: str) -> None:
+        """Where ballots are kept from view, only their voter may replace or withdraw one.
+
+        Otherwise the creator could withdraw someone's ballot (or overwrite
+        it) and read that voter's choice off the count that changed.
+        """
+        if self.for_other and (poll.voting.anonymous or poll.voting.hide_results):
+            why = "is anonymous" if poll.voting.anonymous else "hides its results"
+            raise VotrError(f"poll {poll.id} {why}: only {self.name} may {doing} their own ballot")
 
 
 def _voter_for(
@@ -123,8 +134,9 @@ def _voter_for(
         if row is None:
             raise VotrError(f"{name} is not on the voter roll of poll {poll.id}")
         name = row[0]
+    for_other = key != identity(account)
     if not poll.voting.anonymous:
-        return _Voter(name, key, key)
+        return _Voter(name, key, key, for_other)
     found = conn.execute("SELECT key FROM poll_keys WHERE poll_id = ?", (poll.id,)).fetchone()
     if found is None:  # reopened after its close erased the old key
         import os
@@ -133,7 +145,7 @@ def _voter_for(
         conn.execute("INSERT INTO poll_keys (poll_id, key) VALUES (?, ?)", (poll.id, secret))
     else:
         secret = found[0]
-    return _Voter(name, key, voter_hash(secret, key))
+    return _Voter(name, key, voter_hash(secret, key), for_other)
 
 
 def vote(
@@ -166,6 +178,8 @@ def vote(
             )
         if before is not None and rules.no_revote:
             raise VotrError(f"{name} has voted in poll {poll_id} already, and the poll allows no revoting")
+        if before is not None:
+            who.check_may_change(poll, "replace")
         # Where ballots are kept from view, a revote always counts as a change: "nothing changed"
         # would tell whoever revotes for a voter (the creator) what that voter had chosen.
         unseen = rules.anonymous or rules.hide_results
@@ -243,6 +257,7 @@ def unvote(conn: sqlite3.Connection, poll_id: int, voter: str | None, clock: Clo
         name = who.name if poll.voting.anonymous else row["voter"]
         if poll.voting.no_revote:
             raise VotrError(f"poll {poll_id} allows no revoting, so {name}'s ballot cannot be withdrawn")
+        who.check_may_change(poll, "withdraw")
         conn.execute("DELETE FROM ballots WHERE poll_id = ? AND voter_key = ?", (poll_id, who.ballot_key))
         conn.execute("DELETE FROM turnout WHERE poll_id = ? AND voter_key = ?", (poll_id, who.key))
         said = {} if poll.voting.anonymous else {"option": ", ".join(describe(poll, row["choice"]))}

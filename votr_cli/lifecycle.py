@@ -85,7 +85,7 @@ def extend_poll(
         if poll.voting.remind_before:
             from .reminders import rearm
 
-            rearm(conn, poll_id, new_deadline, now)
+            rearm(conn, poll_id, new_deadline)
         conn.execute(
             """UPDATE polls SET closes_at = ?, closed_at = NULL, closed_by = NULL,
                finalized_at = NULL, result = NULL, hook_state = NULL WHERE id = ?""",
@@ -137,13 +137,13 @@ def finalize(
 
         if poll.voting.anonymous:
             seal(conn, poll_id)
-        winners = [o.name for o in poll.leaders]
+        winners = [o.name for o in poll.leaders_at(now)]
         conn.execute(
             "UPDATE polls SET closed_at = ?, finalized_at = ?, result = ?, hook_state = ? WHERE id = ?",
             (
                 to_iso(ended),
                 to_iso(now),
-                json.dumps(poll.result_json(), ensure_ascii=False),
+                json.dumps(poll.result_json(now), ensure_ascii=False),
                 "pending" if with_hook else None,
                 poll_id,
             ),
@@ -165,11 +165,23 @@ def finalize(
 def seal(conn: sqlite3.Connection, poll_id: int) -> None:
     """In the finalising transaction: erase what ties an anonymous poll's ballots to their voters.
 
-    Each ballot's keyed hash is overwritten with random bytes and the key is
-    deleted; the connection's `secure_delete` zeroes the old bytes in the
-    file, and the caller truncates the WAL that still holds them.
+    Not only the keyed hashes and the key: where a row sits in a page tells
+    when it was written, and `votr voters` tells who voted when. So every
+    ballot is deleted and written again, in a random order with new random
+    ids and random placeholders for the hashes. The connection's
+    `secure_delete` zeroes the old bytes; the caller empties the WAL.
     """
-    conn.execute("UPDATE ballots SET voter_key = 'sealed-' || lower(hex(randomblob(16))) WHERE poll_id = ?", (poll_id,))
+    import os
+    import random
+
+    choices = [c for (c,) in conn.execute("SELECT choice FROM ballots WHERE poll_id = ?", (poll_id,))]
+    random.SystemRandom().shuffle(choices)
+    conn.execute("DELETE FROM ballots WHERE poll_id = ?", (poll_id,))
+    conn.executemany(
+        """INSERT INTO ballots (id, poll_id, voter, voter_key, account, choice, cast_at)
+           VALUES (?, ?, '', ?, NULL, ?, '')""",
+        [(int.from_bytes(os.urandom(8)) >> 1, poll_id, f"sealed-{os.urandom(16).hex()}", c) for c in choices],
+    )
     conn.execute("DELETE FROM poll_keys WHERE poll_id = ?", (poll_id,))
 
 

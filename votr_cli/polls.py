@@ -44,6 +44,9 @@ class Option(NamedTuple):
     votes: int
 
 
+_WINNER_KEYS = frozenset({"irv_winner", "condorcet_winner", "star_winner"})
+
+
 class Poll(NamedTuple):
     id: int
     title: str
@@ -78,22 +81,29 @@ class Poll(NamedTuple):
         return self.voting.quorum is None or self.total_votes >= self.voting.quorum
 
     @property
-    def leaders(self) -> list[Option]:
-        """The options that lead or won, ties included; none with no ballots, or below the quorum."""
-        if not self.quorum_reached:
-            return []
+    def front(self) -> list[Option]:
+        """The options ahead in the count, ties included (none with no ballots), quorum or not."""
         return [self.options[i] for i in self.tally.leaders]
 
-    @property
-    def front(self) -> list[Option]:
-        """The options ahead in the count, quorum or not (what 'leads' means while a quorum is still short)."""
-        return [self.options[i] for i in self.tally.leaders]
+    def no_winner(self, now: datetime) -> bool:
+        """Voting ended below the quorum: nobody won, whatever the count says."""
+        return not self.quorum_reached and self.ended_at(now) is not None
+
+    def leaders_at(self, now: datetime) -> list[Option]:
+        """The options that lead (while open) or won, ties included; none with no ballots or below quorum at close."""
+        return [] if self.no_winner(now) else self.front
+
+    def count_extra(self, now: datetime) -> dict:
+        """The method's own keys (rounds, Condorcet, STAR); a poll closed below quorum names no winner in them."""
+        if not self.no_winner(now):
+            return self.tally.extra
+        return {k: None if k in _WINNER_KEYS else v for k, v in self.tally.extra.items()}
 
     def results_visible(self, now: datetime) -> bool:
         """A poll that hides its results shows only its ballot count until voting ends."""
         return not (self.voting.hide_results and self.is_open(now))
 
-    def result_json(self) -> dict:
+    def result_json(self, now: datetime) -> dict:
         """The count as JSON: what the daemon freezes at close, and the part of `to_json` that is the tally."""
         doc: dict = {
             "method": self.method,
@@ -102,7 +112,7 @@ class Poll(NamedTuple):
                 {"number": o.number, "name": o.name, "votes": o.votes, **extra}
                 for o, extra in zip(self.options, self.tally.option_extra, strict=True)
             ],
-            "leaders": [o.name for o in self.leaders],
+            "leaders": [o.name for o in self.leaders_at(now)],
         }
         if self.max_choices is not None:
             doc["max_choices"] = self.max_choices
@@ -110,7 +120,7 @@ class Poll(NamedTuple):
             doc["max_score"] = self.max_score
         if self.voting.quorum is not None:
             doc["quorum"] = self.voting.quorum_json(self.total_votes)
-        return doc | self.tally.extra
+        return doc | self.count_extra(now)
 
     def hidden_json(self) -> dict:
         """`result_json` for a poll whose results are hidden: the ballot count, nothing that reveals a choice."""
@@ -141,7 +151,7 @@ class Poll(NamedTuple):
                 "closed_at": to_iso(ended) if ended else None,
                 "finalized_at": to_iso(self.finalized_at) if self.finalized_at else None,
             }
-            | (self.result_json() if visible else self.hidden_json())
+            | (self.result_json(now) if visible else self.hidden_json())
             | {
                 "results_hidden": not visible,
                 "rules": v.rules_json(),

@@ -4,13 +4,13 @@ No click, no rich. A reminder is a row of `reminders`: armed (state NULL)
 until the daemon claims it ('sending'), then 'sent' or 'failed'. Claiming is
 one transaction that also checks the poll is still open, so a reminder never
 comes after its poll closed and never twice. An extend moves every reminder
-with the deadline and re-arms those whose new time is still ahead.
+not yet sent with the deadline.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -33,30 +33,36 @@ def arm(conn: sqlite3.Connection, poll_id: int, closes_at: datetime, befores: It
     )
 
 
-def rearm(conn: sqlite3.Connection, poll_id: int, closes_at: datetime, now: datetime) -> None:
-    """In the caller's transaction: the deadline moved; a reminder whose new time is ahead is armed again."""
-    for (before_s,) in conn.execute("SELECT before_s FROM reminders WHERE poll_id = ?", (poll_id,)).fetchall():
-        due = closes_at - timedelta(seconds=before_s)
-        if due > now:
-            conn.execute(
-                "UPDATE reminders SET due_at = ?, state = NULL, sent_at = NULL WHERE poll_id = ? AND before_s = ?",
-                (to_iso(due), poll_id, before_s),
-            )
-        else:
-            # Its time has passed already: sent stays sent; one never sent goes out now, the poll being open.
-            conn.execute(
-                "UPDATE reminders SET due_at = ? WHERE poll_id = ? AND before_s = ?", (to_iso(due), poll_id, before_s)
-            )
+def rearm(conn: sqlite3.Connection, poll_id: int, closes_at: datetime) -> None:
+    """In the caller's transaction: the deadline moved, and every reminder not yet sent moves with it.
+
+    One already sent stays sent: a reminder never comes twice. One whose new
+    time has passed goes out at once (its poll being open).
+    """
+    for (before_s,) in conn.execute(
+        "SELECT before_s FROM reminders WHERE poll_id = ? AND state IS NULL", (poll_id,)
+    ).fetchall():
+        conn.execute(
+            "UPDATE reminders SET due_at = ? WHERE poll_id = ? AND before_s = ?",
+            (to_iso(closes_at - timedelta(seconds=before_s)), poll_id, before_s),
+        )
 
 
-def armed(conn: sqlite3.Connection, now: datetime, poll_id: int | None = None) -> list[Reminder]:
-    """Armed reminders of polls still open at `now` (of one poll, or of all), the soonest first."""
-    sql = """SELECT r.poll_id, r.before_s, r.due_at FROM reminders r JOIN polls p ON p.id = r.poll_id
-             WHERE r.state IS NULL AND p.closed_at IS NULL AND p.closes_at > ?"""
-    args: tuple = (to_iso(now),)
-    if poll_id is not None:
-        sql += " AND r.poll_id = ?"
-        args += (poll_id,)
+def armed(
+    conn: sqlite3.Connection, now: datetime, poll_ids: Sequence[int] | None = None, state: str | None = None
+) -> list[Reminder]:
+    """Reminders of polls still open at `now` (of these polls, or of all), the soonest first.
+
+    Armed ones by default; `state='sending'` gives those claimed whose command never finished.
+    """
+    sql = f"""SELECT r.poll_id, r.before_s, r.due_at FROM reminders r JOIN polls p ON p.id = r.poll_id
+              WHERE r.state {"IS NULL" if state is None else "= ?"} AND p.closed_at IS NULL AND p.closes_at > ?"""
+    args: tuple = (() if state is None else (state,)) + (to_iso(now),)
+    if poll_ids is not None:
+        import json
+
+        sql += " AND r.poll_id IN (SELECT value FROM json_each(?))"
+        args += (json.dumps(list(poll_ids)),)
     rows = conn.execute(sql + " ORDER BY r.due_at", args).fetchall()
     return [Reminder(r[0], r[1], from_iso(r[2])) for r in rows]
 

@@ -106,13 +106,13 @@ def poll_view(poll: Poll, now: datetime, width: int) -> RenderableType:
         return Group(*parts, table, *_turnout(poll), Text(status_line(poll, now)))
     # The bars take what the rest of the table leaves of the width: on a narrow
     # terminal they shrink (then go) before any cell has to wrap.
-    bare = _result_table(poll, is_open, 0)
+    bare = _result_table(poll, now, 0)
     bar_width = min(MAX_BAR, width - _measure(bare, width) - 2)
-    parts.append(_result_table(poll, is_open, bar_width) if bar_width >= 3 else bare)
+    parts.append(_result_table(poll, now, bar_width) if bar_width >= 3 else bare)
     if poll.total_votes and poll.method in ("ranked", "score"):
         from .render_counts import count_lines
 
-        parts += [Text(line) for line in count_lines(poll)]
+        parts += [Text(line) for line in count_lines(poll, now)]
     parts += _turnout(poll)
     parts.append(Text(status_line(poll, now), style="" if is_open else "dim"))
     return Group(*parts)
@@ -127,14 +127,14 @@ def _measure(table: RenderableType, width: int) -> int:
     return console.measure(table).maximum
 
 
-def _result_table(poll: Poll, is_open: bool, bar_width: int) -> RenderableType:
+def _result_table(poll: Poll, now: datetime, bar_width: int) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
     bar, arrow = glyphs()
     # While open, the options ahead are marked even below the quorum; once closed, only winners.
-    leaders = {o.number for o in (poll.front if is_open else poll.leaders)}
-    mark = "leader" if is_open else "winner"
+    leaders = {o.number for o in poll.leaders_at(now)}
+    mark = "leader" if poll.is_open(now) else "winner"
     if len(leaders) > 1:
         mark = "tie"
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
@@ -182,11 +182,10 @@ def print_poll_list(polls: list[Poll], now: datetime, empty_hint: str) -> None:
     table.add_column("leader", overflow="fold")
     table.add_column("time", overflow="fold")
     for poll in polls:
-        is_open = poll.is_open(now)
-        leaders = poll.front if is_open else poll.leaders
+        leaders = poll.leaders_at(now)
         if not poll.results_visible(now):
             leader = "hidden"
-        elif not is_open and not poll.quorum_reached:
+        elif poll.no_winner(now):
             leader = "no quorum"
         elif not leaders:
             leader = "-"

@@ -5,6 +5,8 @@ Plain strings (the caller wraps them for Rich); every name passes through `safe`
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .outcome import plural
 from .polls import Poll
 from .text import safe
@@ -15,9 +17,9 @@ def _names(names: list[str]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def irv_lines(poll: Poll) -> list[str]:
+def irv_lines(poll: Poll, extra: dict, leaders: list[str]) -> list[str]:
     """Every instant-runoff round: counts, who went and why, exhausted ballots, any tie broken; then the winner."""
-    rounds = poll.tally.extra["rounds"]
+    rounds = extra["rounds"]
     lines = ["Instant runoff:"]
     for n, r in enumerate(rounds, 1):
         counts = sorted(r["counts"].items(), key=lambda kv: -kv[1])
@@ -31,21 +33,24 @@ def irv_lines(poll: Poll) -> list[str]:
         lines.append(f"  round {n}: {said}")
         if r["tie_break"]:
             lines.append(f"    tie: {safe(r['tie_break'])}")
-    winner = poll.tally.extra["irv_winner"]
+    winner = extra["irv_winner"]
     last = rounds[-1]["counts"]
-    if winner is not None:
+    if not leaders:
+        lines.append("  no winner: too few ballots for the quorum")
+    elif winner is not None:
         others = sorted((v for k, v in last.items() if k != winner), reverse=True)
         against = f"-{others[0]}" if others else ""
         lines.append(f"  winner: {safe(winner)}, {last[winner]}{against} in round {len(rounds)}")
     else:
-        lines.append(f"  no single winner: {_names([o.name for o in poll.leaders])} share it")
+        lines.append(f"  no single winner: {_names(leaders)} share it")
     return lines
 
 
-def condorcet_lines(poll: Poll) -> list[str]:
-    extra = poll.tally.extra
+def condorcet_lines(poll: Poll, extra: dict, leaders: list[str]) -> list[str]:
     winner, cycle = extra["condorcet_winner"], extra["condorcet_cycle"]
-    if winner is not None:
+    if not leaders:
+        lines = ["Condorcet winner: none (too few ballots for the quorum)"]
+    elif winner is not None:
         lines = [f"Condorcet winner: {safe(winner)} (beats every other option head to head)"]
     elif cycle and len(cycle) > 1:
         beats = ", ".join(f"{safe(a)} beats {safe(b)}" for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True))
@@ -63,9 +68,11 @@ def condorcet_lines(poll: Poll) -> list[str]:
     return lines
 
 
-def star_lines(poll: Poll) -> list[str]:
-    runoff = poll.tally.extra.get("star_runoff")
-    winner = poll.tally.extra.get("star_winner")
+def star_lines(poll: Poll, extra: dict, leaders: list[str]) -> list[str]:
+    runoff = extra.get("star_runoff")
+    winner = extra.get("star_winner")
+    if not leaders:
+        return ["STAR winner: none (too few ballots for the quorum)"]
     if not runoff:
         return [f"STAR winner: {safe(winner)}"] if winner else []
     a, b = runoff["finalists"]
@@ -77,9 +84,10 @@ def star_lines(poll: Poll) -> list[str]:
     return [said, f"STAR winner: {safe(winner)}" if winner else "STAR winner: none (a tie)"]
 
 
-def count_lines(poll: Poll) -> list[str]:
+def count_lines(poll: Poll, now: datetime) -> list[str]:
+    extra, leaders = poll.count_extra(now), [o.name for o in poll.leaders_at(now)]
     if poll.method == "ranked":
-        return irv_lines(poll) + condorcet_lines(poll)
+        return irv_lines(poll, extra, leaders) + condorcet_lines(poll, extra, leaders)
     if poll.method == "score":
-        return star_lines(poll)
+        return star_lines(poll, extra, leaders)
     return []

@@ -15,7 +15,9 @@ from .text import clean_name, identity
 
 MAX_VOTER = 64
 MAX_ROLL = 100_000
+MAX_ROLL_FILE = 16 * 2**20  # bytes: a roll of 100,000 names with room for comments
 MAX_REMINDERS = 10
+MAX_QUORUM = 1_000_000_000
 
 
 class Voting(NamedTuple):
@@ -99,13 +101,15 @@ def read_roll_file(path: str) -> list[tuple[str, str]]:
             data = sys.stdin.buffer.read()
         else:
             with open(path, "rb") as f:
-                data = f.read(MAX_ROLL * (MAX_VOTER * 4 + 2) + 1)
+                data = f.read(MAX_ROLL_FILE + 1)
     except FileNotFoundError:
         raise VotrError(f"cannot read the voters file {path!r}: it does not exist") from None
     except IsADirectoryError:
         raise VotrError(f"cannot read the voters file {path!r}: it is a folder") from None
     except OSError as exc:
         raise VotrError(f"cannot read the voters file {path!r}: {exc.strerror or exc}") from None
+    if len(data) > MAX_ROLL_FILE:
+        raise VotrError(f"the voters file {path!r} is larger than {MAX_ROLL_FILE // 2**20} MB: no roll is that long")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -127,7 +131,8 @@ def check_roll(entries: Sequence[tuple[str, str]]) -> list[str]:
     for where, raw in entries:
         if not raw.strip():
             raise VotrError(f"the voter roll has an empty name ({where})")
-        name = clean_voter(raw, f"the voter name {raw.strip()!r} ({where})")
+        shown = raw.strip() if len(raw.strip()) <= 40 else raw.strip()[:40] + "..."
+        name = clean_voter(raw, f"the voter name {shown!r} ({where})")
         key = identity(name)
         if key in seen:
             raise VotrError(f"{name!r} is on the voter roll twice ({where}; also as {seen[key]!r})")
@@ -143,8 +148,8 @@ def parse_quorum(text: str, roll_size: int | None) -> tuple[int, int | None]:
     raw = text.strip()
     percent = raw.endswith("%")
     number = raw[:-1].strip() if percent else raw
-    if not (number.isascii() and number.isdigit()):
-        raise VotrError(f"--quorum takes a number of ballots (5) or a share of the roll (60%), not {text!r}")
+    if not (number.isascii() and number.isdigit()) or len(number) > 12:
+        raise VotrError(f"--quorum takes a number of ballots (5) or a share of the roll (60%), not {text[:20]!r}")
     value = int(number)
     if percent:
         if roll_size is None:
@@ -155,6 +160,8 @@ def parse_quorum(text: str, roll_size: int | None) -> tuple[int, int | None]:
         return max(1, -(-value * roll_size // 100)), value
     if value < 1:
         raise VotrError("--quorum must be at least 1 ballot")
+    if value > MAX_QUORUM:
+        raise VotrError(f"--quorum {raw[:20]} is more ballots than any poll will hold (at most {MAX_QUORUM:,})")
     if roll_size is not None and value > roll_size:
         raise VotrError(f"--quorum {value} is more than the {roll_size} voters on the roll")
     return value, None

@@ -67,7 +67,7 @@ def armed_reminders(conn: sqlite3.Connection, poll: Poll) -> list[Reminder]:
         return []
     from ..reminders import armed
 
-    return armed(conn, now(), poll.id)
+    return armed(conn, now(), [poll.id])
 
 
 def hint_if_no_daemon(conn: sqlite3.Connection, polls: Sequence[Poll], at: datetime) -> None:

@@ -31,4 +31,8 @@ def delete(poll: str, yes: bool) -> None:
         said = f"Delete poll {poll_id}: {safe(found.title)} with {plural(found.total_votes, 'vote')}?"
         click.confirm(said, abort=True, err=True)
     gone = lifecycle.delete_poll(conn, poll_id, login_name(), now)
+    if gone.voting.anonymous:
+        from ..store import truncate_wal
+
+        truncate_wal(conn)  # the deleted ballots' hashes and key must not linger in the WAL
     click.echo(f"Deleted poll {gone.id}: {safe(gone.title)} ({plural(gone.total_votes, 'vote')})")

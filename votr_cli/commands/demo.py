@@ -105,7 +105,7 @@ def demo(ctx: click.Context, seconds: float) -> None:
         if not console.is_terminal:
             print_poll(final, now())
         late_ms = (final.finalized_at - final.closes_at).total_seconds() * 1000
-        winners = " and ".join(o.name for o in final.leaders) or "nobody"
+        winners = " and ".join(o.name for o in final.leaders_at(now())) or "nobody"
         console.print(
             f"Winner: {winners}. The daemon finalised the poll {late_ms:.0f} ms after its deadline.", markup=False
         )

@@ -107,22 +107,29 @@ def reconcile(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = Fal
     return overdue, missing
 
 
-def reconcile_reminders(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = False) -> tuple[int, int]:
-    """Every armed reminder of an open poll has a task; returns (those overdue, sent now; others re-queued).
+def reconcile_reminders(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = False) -> tuple[int, int, int]:
+    """Every armed reminder of an open poll has a task; returns (overdue, re-queued, cut short and run again).
 
     A reminder whose time passed while no daemon ran goes out now, its poll
     being open; one of a poll that has closed never does.
     """
     if not huey.on_remind:
-        return 0, 0
+        return 0, 0, 0
     queued = set() if queue_is_new else _queued(huey, "remind")
-    now, overdue, missing = utcnow(), 0, 0
+    now, overdue, missing, again = utcnow(), 0, 0, 0
     for reminder in reminders.armed(conn, now):
         overdue += reminder.due_at <= now  # queued or not, it goes out now
         if (reminder.poll_id, reminder.before_s, to_iso(reminder.due_at)) not in queued:
             schedule_reminder(huey, reminder)
             missing += reminder.due_at > now
-    return overdue, missing
+    # Claimed, but the command never finished (the daemon stopped or died meanwhile): run it again.
+    running = set() if queue_is_new else _queued(huey, "remind_hook")
+    for reminder in reminders.armed(conn, now, state="sending"):
+        args = (reminder.poll_id, reminder.before_s, to_iso(reminder.due_at))
+        if args not in running:
+            huey.remind_hook_task(*args)
+            again += 1
+    return overdue, missing, again
 
 
 def requeue_hooks(huey: VotrHuey, conn: sqlite3.Connection, queue_is_new: bool = False) -> int:
@@ -219,7 +226,12 @@ def _housekeeping(stop: threading.Event, home: Path, huey: VotrHuey, started_at:
                         reconcile(huey, conn, queue_is_new=True)
                         reconcile_reminders(huey, conn, queue_is_new=True)
                         requeue_hooks(huey, conn, queue_is_new=True)
-                deadlines.catch_up()
+                moved = deadlines.catch_up()
+                if moved and huey.on_remind:
+                    # A reminder the CLI could not queue still comes: queue the new polls' reminders
+                    # here too (claiming makes a second task for the same reminder a no-op).
+                    for reminder in reminders.armed(conn, utcnow(), moved):
+                        schedule_reminder(huey, reminder)
                 watch.close_overdue(huey, deadlines.overdue(time.time()), deadlines.direct())
             except (sqlite3.Error, store.StoreError, OSError, UnicodeDecodeError) as exc:
                 log.warning("housekeeping failed this time: %s", exc)
@@ -247,6 +259,8 @@ def run_daemon(
     store.autocheckpoint = False  # the housekeeping thread checkpoints, off the closes' path
     conn = store.connect(home)
     lock_fd = take_lock(home, conn)
+    # An anonymous poll sealed while a reader held the WAL may have left old pages there.
+    store.truncate_wal(conn)
     started_at = utcnow()
     huey = _open_queue(home)
     huey.on_close = on_close
@@ -257,7 +271,7 @@ def run_daemon(
     if refiled:
         log.info("moved %s written by an older votr to their UTC times", plural(refiled, "scheduled task"))
     overdue, missing = reconcile(huey, conn)
-    late_reminders, _ = reconcile_reminders(huey, conn)
+    late_reminders, _, resent = reconcile_reminders(huey, conn)
     interrupted = sum(1 for _, _, state in lifecycle.hooks_pending(conn) if state == "interrupted")
     hooks = requeue_hooks(huey, conn)
     stop_beat = threading.Event()
@@ -278,6 +292,9 @@ def run_daemon(
         if late_reminders:
             said = plural(late_reminders, "reminder")
             log.info("%s fell due while no daemon ran; their polls are open: sending now", said)
+        if resent:
+            said = plural(resent, "reminder")
+            log.info("%s cut short when the daemon last stopped: running the on-remind command again", said)
         if interrupted:
             said = plural(interrupted, "on-close hook")
             log.info("%s cut short when the daemon last stopped: running them again", said)

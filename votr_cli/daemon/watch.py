@@ -58,11 +58,11 @@ class Deadlines:
             self.due[poll.id] = ts
             heapq.heappush(self.heap, (ts, poll.id))
 
-    def catch_up(self) -> int:
-        """Read what others changed since last time; returns how many polls moved. Cheap when nothing did."""
+    def catch_up(self) -> list[int]:
+        """Read what others changed since last time; returns the polls that moved. Cheap when nothing did."""
         version = self._data_version()
         if version == self.version:
-            return 0
+            return []
         self.version = version
         rows = self.conn.execute(
             f"SELECT id, poll_id FROM events WHERE id > ? AND kind IN ({','.join('?' * len(_MOVES))})",
@@ -74,7 +74,7 @@ class Deadlines:
         if moved:
             for poll in lifecycle.awaiting_deadlines(self.conn, moved):
                 self._track(poll)
-        return len(moved)
+        return moved
 
     def next_check(self) -> float | None:
         """The Unix time at which the earliest tracked close is overdue, if any."""
