@@ -24,6 +24,8 @@ COMMANDS = {
     "unvote": "votr_cli.commands.unvote:unvote",
     "voters": "votr_cli.commands.voters:voters",
     "log": "votr_cli.commands.log:log",
+    "export": "votr_cli.commands.export:export",
+    "import": "votr_cli.commands.import_:import_",
     "list": "votr_cli.commands.list:list_",
     "show": "votr_cli.commands.show:show",
     "close": "votr_cli.commands.close:close",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
 
@@ -87,7 +87,9 @@ def login_name() -> str:
     return current()
 
 
-def print_json_stream(key: str, items: Iterable[dict], tail: Callable[[], dict] | None = None) -> None:
+def print_json_stream(
+    key: str, items: Iterable[dict], tail: Callable[[], dict] | None = None, out: TextIO | None = None
+) -> None:
     """`{key: [items...], **tail()}` as `print_json` would print it, written one item at a time.
 
     Memory stays flat however many items there are; `tail` runs after the
@@ -98,7 +100,7 @@ def print_json_stream(key: str, items: Iterable[dict], tail: Callable[[], dict] 
 
     from ..text import json_text
 
-    out = sys.stdout
+    out = out or sys.stdout
     out.write("{\n" + f"  {json.dumps(key)}: [")
     first = True
     for item in items:
