@@ -24,6 +24,8 @@ COMMANDS = {
     "unvote": "votr_cli.commands.unvote:unvote",
     "voters": "votr_cli.commands.voters:voters",
     "log": "votr_cli.commands.log:log",
+    "watch": "votr_cli.commands.watch:watch",
+    "wait": "votr_cli.commands.wait:wait",
     "export": "votr_cli.commands.export:export",
     "import": "votr_cli.commands.import_:import_",
     "list": "votr_cli.commands.list:list_",
