@@ -184,3 +184,50 @@ def test_streamed_json_is_the_document_print_json_would_print(home: Path) -> Non
             print_json({"polls": given, "more": 3, "tail": {"k": [1]}})
         assert streamed.getvalue() == whole.getvalue()
         assert json.loads(streamed.getvalue())["polls"] == given
+
+
+def _complete(args: list[str], incomplete: str) -> list[tuple[str, str | None]]:
+    from click.shell_completion import ShellComplete
+
+    from votr_cli.cli import cli
+
+    items = ShellComplete(cli, {}, "votr", "_VOTR_COMPLETE").get_completions(args, incomplete)
+    return [(i.value, i.help) for i in items]
+
+
+def test_poll_completes_to_open_polls_with_their_titles(home: Path) -> None:
+    lunch = make_poll(title="Lunch?")
+    retro = make_poll(title="Retro topic")
+    closed = make_poll(title="Old one")
+    ok("close", str(closed))
+    for command in ("vote", "show", "close", "extend", "unvote", "voters", "watch", "wait", "export", "log"):
+        assert _complete([command], "") == [(str(lunch), "Lunch?"), (str(retro), "Retro topic")], command
+    assert _complete(["show"], str(retro)) == [(str(retro), "Retro topic")]
+    assert _complete(["--home", str(home.parent / "nowhere"), "show"], "") == []  # no store: no suggestions
+
+
+def test_choice_completes_to_the_polls_options_and_method_to_the_methods(home: Path) -> None:
+    pid = make_poll("Pizza", "Sushi", "Pasta")
+    assert [v for v, _ in _complete(["vote", str(pid)], "")] == ["Pizza", "Sushi", "Pasta"]
+    assert [v for v, _ in _complete(["vote", str(pid)], "p")] == ["Pizza", "Pasta"]  # any case
+    assert [v for v, _ in _complete(["vote", str(pid), "pizza"], "")] == ["Pizza", "Sushi", "Pasta"]
+    score = ok_json("create", "S", "-o", "A", "-o", "B", "--method", "score")["id"]
+    assert [v for v, _ in _complete(["vote", str(score)], "")] == ["A=", "B="]
+    assert _complete(["vote", "99"], "") == []
+    assert [v for v, _ in _complete(["create", "Q", "--method"], "")] == ["single", "approval", "ranked", "score"]
+    assert [v for v, _ in _complete(["create", "Q", "--method"], "r")] == ["ranked"]
+
+
+def test_the_shells_get_their_completion_scripts(home: Path) -> None:
+    import subprocess
+
+    from .conftest import subprocess_env, votr_exe
+
+    for shell, marker in (
+        ("bash", "_votr_completion()"),
+        ("zsh", "#compdef votr"),
+        ("fish", "function _votr_completion"),
+    ):
+        env = subprocess_env(home, _VOTR_COMPLETE=f"{shell}_source")
+        done = subprocess.run([votr_exe()], env=env, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0 and marker in done.stdout, (shell, done.stdout[:200], done.stderr)

@@ -40,7 +40,18 @@ def json_option(f: F) -> F:
 
 
 def poll_argument(f: F) -> F:
-    return click.argument("poll", metavar="POLL")(f)  # type: ignore[return-value]
+    return click.argument("poll", metavar="POLL", shell_complete=completer("complete_poll"))(f)  # type: ignore[return-value]
+
+
+def completer(name: str) -> Callable[[click.Context, click.Parameter, str], list]:
+    """A shell-completion callback that imports `_complete` (and click's completion module) only when used."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        from . import _complete
+
+        return getattr(_complete, name)(ctx, param, incomplete)
+
+    return complete
 
 
 def home_dir() -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ._common import armed_reminders, json_option, login_name, now, open_store, print_json, request_close
+from ._common import armed_reminders, completer, json_option, login_name, now, open_store, print_json, request_close
 
 
 @click.command()
@@ -34,6 +34,7 @@ from ._common import armed_reminders, json_option, login_name, now, open_store, 
 )
 @click.option(
     "--method",
+    shell_complete=completer("complete_method"),
     default="single",
     show_default=True,
     metavar="METHOD",

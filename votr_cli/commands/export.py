@@ -3,11 +3,11 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ._common import now, open_store, print_json_stream
+from ._common import completer, now, open_store, print_json_stream
 
 
 @click.command()
-@click.argument("poll", metavar="[POLL]", required=False)
+@click.argument("poll", metavar="[POLL]", required=False, shell_complete=completer("complete_poll"))
 @click.option("--all", "all_", is_flag=True, help="Every poll, as one JSON document.")
 @click.option(
     "--format",

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import click
 
-from ._common import json_option, now, open_store, print_json_stream
+from ._common import completer, json_option, now, open_store, print_json_stream
 
 
 @click.command()
-@click.argument("poll", metavar="[POLL]", required=False)
+@click.argument("poll", metavar="[POLL]", required=False, shell_complete=completer("complete_poll"))
 @json_option
 def log(poll: str | None, json_: bool) -> None:
     """Show the event log (of POLL, or of every poll), oldest first.

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import click
 
-from ._common import json_option, login_name, open_store, print_json
+from ._common import completer, json_option, login_name, open_store, poll_argument, print_json
 
 
 @click.command()
-@click.argument("poll", metavar="POLL")
-@click.argument("choices", metavar="CHOICE...", nargs=-1, required=True)
+@poll_argument
+@click.argument("choices", metavar="CHOICE...", nargs=-1, required=True, shell_complete=completer("complete_choice"))
 @click.option(
     "--voter",
     metavar="NAME",
