@@ -190,7 +190,7 @@ def test_newer_schema_is_refused(home: Path) -> None:
     conn = sqlite3.connect(home / "votr.db")
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    refused(home, ["list"], "was written by a newer votr (schema 99, this votr knows 6); upgrade votr")
+    refused(home, ["list"], "was written by a newer votr (schema 99, this votr knows 7); upgrade votr")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere; test_installed covers it as another user")

@@ -214,3 +214,16 @@ def test_the_daemon_freezes_and_hands_on_the_methods_result(
     assert frozen["method"] == "ranked" and frozen["rounds"] == hooked["rounds"]
     assert frozen["leaders"] == hooked["leaders"] and frozen["schulze_ranking"] == hooked["schulze_ranking"]
     assert f"closed poll {pid} " in d.output()
+
+
+def test_show_never_says_beats_where_options_tie_head_to_head(home: Path) -> None:
+    # Sushi beats Tacos, but Pizza ties both: no cycle of wins, and no winner.
+    pid = ok_json("create", "R", "-o", "Pizza", "-o", "Sushi", "-o", "Tacos", "--method", "ranked")["id"]
+    ok("vote", str(pid), "sushi", "tacos", "--voter", "ana")
+    ok("vote", str(pid), "pizza", "--voter", "jo")
+    doc = ok_json("show", str(pid))
+    assert doc["condorcet_winner"] is None and doc["condorcet_cycle"] is None
+    assert doc["smith_set"] == ["Pizza", "Sushi", "Tacos"]
+    shown = ok("show", str(pid)).stdout
+    assert "Condorcet winner: none; Pizza, Sushi and Tacos tie or split head to head" in shown
+    assert "beats" not in shown

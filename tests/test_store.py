@@ -23,7 +23,17 @@ EXPECTED_SCHEMA = [
         'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n'
         '    ON "_sqlite_migrations" ("migration_set", "name")',
     ),
+    (
+        "index",
+        "polls_awaiting",
+        "CREATE INDEX polls_awaiting ON polls (coalesce(closed_at, closes_at), id) WHERE finalized_at IS NULL",
+    ),
     ("index", "polls_closes_at", "CREATE INDEX polls_closes_at ON polls (closes_at)"),
+    (
+        "index",
+        "polls_hooks",
+        "CREATE INDEX polls_hooks ON polls (closed_at) WHERE hook_state IN ('pending', 'interrupted')",
+    ),
     ("index", "reminders_armed", "CREATE INDEX reminders_armed ON reminders (due_at) WHERE state IS NULL"),
 ]
 TABLES = [
@@ -98,8 +108,12 @@ def test_an_older_schema_is_migrated_and_keeps_its_polls(home: Path) -> None:
     conn = sqlite3.connect(home / "votr.db")
     # Undo m002 and m003 as a votr of schema 1 would have left the file.
     conn.execute("DROP TABLE daemon")
+    conn.execute("DROP INDEX polls_hooks")  # m007's, on the column m003 added
+    conn.execute("DROP INDEX polls_awaiting")
     conn.execute("ALTER TABLE polls DROP COLUMN hook_state")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m002_daemon', 'm003_hook_state')")
+    conn.execute(
+        "DELETE FROM _sqlite_migrations WHERE name IN ('m002_daemon', 'm003_hook_state', 'm007_scale_indexes')"
+    )
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

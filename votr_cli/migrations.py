@@ -195,6 +195,13 @@ def m006_voting_rules(db: Database) -> None:
         db.execute(sql)
 
 
+@steps()
+def m007_scale_indexes(db: Database) -> None:
+    """What the daemon reads at start (polls still to finalise, hooks still to run) without a full scan."""
+    db.execute("CREATE INDEX polls_awaiting ON polls (coalesce(closed_at, closes_at), id) WHERE finalized_at IS NULL")
+    db.execute("CREATE INDEX polls_hooks ON polls (closed_at) WHERE hook_state IN ('pending', 'interrupted')")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending step inside the caller's transaction."""
     steps.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

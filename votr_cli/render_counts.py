@@ -55,6 +55,8 @@ def condorcet_lines(poll: Poll, extra: dict, leaders: list[str]) -> list[str]:
     elif cycle and len(cycle) > 1:
         beats = ", ".join(f"{safe(a)} beats {safe(b)}" for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True))
         lines = [f"Condorcet winner: none; {beats}"]
+    elif len(extra.get("smith_set") or []) > 1:
+        lines = [f"Condorcet winner: none; {_names(extra['smith_set'])} tie or split head to head"]
     else:
         lines = ["Condorcet winner: none"]
     ranking = " > ".join(" = ".join(safe(n) for n in group) for group in extra["schulze_ranking"])

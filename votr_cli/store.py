@@ -20,7 +20,7 @@ from .paths import DB_NAME
 # 'votr' in ASCII: marks a database as ours, so a stranger's votr.db is refused
 # rather than migrated into.
 APPLICATION_ID = 0x766F7472
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_S = 30.0
 # Whether a commit may run a WAL checkpoint inline (SQLite's default, every
 # 1,000 pages). The daemon turns it off for all its connections and
@@ -283,8 +283,19 @@ def _check_ours(conn: sqlite3.Connection, path: str) -> int:
 def _upgrade(conn: sqlite3.Connection, path: str) -> None:
     try:
         _check_ours(conn, path)
-        # journal_mode cannot change inside a transaction; it persists in the file.
-        conn.execute("PRAGMA journal_mode = WAL")
+        # journal_mode cannot change inside a transaction; it persists in the file. Two processes
+        # opening a brand-new store at once (the daemon, and `votr status` asking whether it runs)
+        # can meet here, where SQLite answers "locked" without waiting: try again for a moment.
+        for attempt in range(50):
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                import time
+
+                time.sleep(0.1)
         with transaction(conn):
             # Re-read under the write lock: another process may have migrated meanwhile.
             if _check_ours(conn, path) == SCHEMA_VERSION:
@@ -309,6 +320,8 @@ def truncate_wal(conn: sqlite3.Connection, wait_s: float = 0.5) -> bool:
     conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
     try:
         busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.OperationalError:
+        return False  # locked by a writer just now: the caller tries again later
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     return busy == 0

@@ -29,12 +29,16 @@ def tally(options: Sequence[str], ballots: Iterable[tuple[tuple, int]]) -> Tally
     rounds, winners = instant_runoff(options, merged)
     d = pairwise(len(options), merged)
     winner = condorcet_winner(d) if count else None
-    cycle = majority_cycle(d, smith_set(d)) if count and winner is None else None
+    smith = smith_set(d) if count else []
+    cycle = majority_cycle(d, smith) if count and winner is None else None
+    if cycle is not None and not all(d[a][b] > d[b][a] for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True)):
+        cycle = None  # the Smith set is held together by pairwise ties: no option beats the next
     extra = {
         "rounds": rounds,
         "condorcet_winner": options[winner] if winner is not None else None,
         "schulze_ranking": [name_list(options, group) for group in schulze_ranking(d)],
         "condorcet_cycle": name_list(options, cycle) if cycle is not None else None,
+        "smith_set": name_list(options, smith),
         "irv_winner": options[winners[0]] if len(winners) == 1 else None,
     }
     return Tally(NAME, count, tuple(first), winners, tuple({} for _ in options), extra)
