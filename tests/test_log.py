@@ -103,3 +103,11 @@ def test_log_into_a_closed_pipe_ends_quietly(home: Path) -> None:
         f"{votr_exe()} log --json | head -1", shell=True, env=subprocess_env(home), capture_output=True, text=True
     )
     assert done.stdout == "{\n" and done.stderr == ""
+
+
+def test_imported_ballots_say_so_in_the_log(home: Path, tmp_path: Path) -> None:
+    pid = ok_json("create", "Q", "-o", "a", "-o", "b")["id"]
+    paper = tmp_path / "paper.csv"
+    paper.write_text("voter,cast_at,choice_1\n,,a\n")
+    ok("import", str(pid), str(paper))
+    assert ok("log", str(pid)).stdout.splitlines()[-1].endswith("ballot-1 voted a (imported)")

@@ -87,7 +87,9 @@ def describe(event: Event, now: datetime) -> str:
         closes = f", closing {local_near(from_iso(d['closes_at']), now)}" if "closes_at" in d else ""
         return f"created{title}{closes}"
     if kind == "voted":
-        return f"{who} voted" + (f" {d['option']}" if "option" in d else "")
+        return (
+            f"{who} voted" + (f" {d['option']}" if "option" in d else "") + (" (imported)" if d.get("imported") else "")
+        )
     if kind == "changed vote":
         if "option" in d:
             return f"{who} changed vote from {d.get('previous', '?')} to {d['option']}"
