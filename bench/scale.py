@@ -67,8 +67,10 @@ class Case:
 def fill(home: Path, polls_n: int) -> None:
     """Polls, options, ballots and events straight into a store votr created."""
     from votr_cli import store
+    from votr_cli.accounts import current
     from votr_cli.timefmt import to_iso, utcnow
 
+    me = current()  # the polls' creator, who may then vote for the bench's made-up voters
     conn = store.connect(home)
     conn.close()
     conn = sqlite3.connect(home / "votr.db", isolation_level=None)
@@ -77,8 +79,8 @@ def fill(home: Path, polls_n: int) -> None:
     created = to_iso(now)
     conn.execute("BEGIN")
     conn.executemany(
-        "INSERT INTO polls (id, title, created_at, created_by, closes_at) VALUES (?, ?, ?, 'bench', ?)",
-        [(i, f"Poll {i}", created, to_iso(now + dt.timedelta(days=1, seconds=i))) for i in range(1, polls_n + 1)],
+        "INSERT INTO polls (id, title, created_at, created_by, closes_at) VALUES (?, ?, ?, ?, ?)",
+        [(i, f"Poll {i}", created, me, to_iso(now + dt.timedelta(days=1, seconds=i))) for i in range(1, polls_n + 1)],
     )
     conn.executemany(
         "INSERT INTO options (poll_id, number, name) VALUES (?, ?, ?)",
