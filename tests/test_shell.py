@@ -231,3 +231,30 @@ def test_the_shells_get_their_completion_scripts(home: Path) -> None:
         env = subprocess_env(home, _VOTR_COMPLETE=f"{shell}_source")
         done = subprocess.run([votr_exe()], env=env, capture_output=True, text=True, timeout=30)
         assert done.returncode == 0 and marker in done.stdout, (shell, done.stdout[:200], done.stderr)
+
+
+def test_more_polls_than_sqlite_has_variables_still_list(home: Path) -> None:
+    """A stock SQLite takes at most 32,766 parameters a query: no query may grow with the number of polls."""
+    import sqlite3
+
+    from votr_cli import store
+    from votr_cli.accounts import current
+    from votr_cli.timefmt import to_iso, utcnow
+
+    store.connect(home).close()
+    conn = sqlite3.connect(home / "votr.db")
+    closes = to_iso(utcnow().replace(year=utcnow().year + 1, month=1, day=1))
+    n = 33_000
+    with conn:
+        conn.executemany(
+            "INSERT INTO polls (id, title, created_at, created_by, closes_at) VALUES (?, ?, ?, ?, ?)",
+            [(i, f"P{i}", to_iso(utcnow()), current(), closes) for i in range(1, n + 1)],
+        )
+        conn.executemany(
+            "INSERT INTO options (poll_id, number, name) VALUES (?, ?, ?)",
+            [(i, k, name) for i in range(1, n + 1) for k, name in ((1, "a"), (2, "b"))],
+        )
+    conn.close()
+    doc = ok_json("list", "--all", "--limit", "0")
+    assert len(doc["polls"]) == n and doc["more"] == 0
+    assert len(ok("list", "--all").stdout.splitlines()) == 51
