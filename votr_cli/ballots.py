@@ -149,7 +149,13 @@ def _voter_for(
 
 
 def vote(
-    conn: sqlite3.Connection, poll_id: int, choices: Sequence[str], voter: str | None, clock: Clock, account: str
+    conn: sqlite3.Connection,
+    poll_id: int,
+    choices: Sequence[str],
+    voter: str | None,
+    clock: Clock,
+    account: str,
+    count: bool = True,
 ) -> VoteOutcome:
     """Store a ballot for `voter` (default: the account itself), replacing that voter's earlier one, if open now.
 
@@ -157,12 +163,15 @@ def vote(
     right alone (a facilitator entering votes): invariant 10. An anonymous
     poll's ballot holds no name, no account and no time: `turnout` records
     who took part, and only a keyed hash ties the ballot to its voter.
+
+    `count=False` returns the poll without its tally (`poll.counted` is
+    False): on a poll of 100,000 ballots, counting them is most of a vote.
     """
     with transaction(conn):
         # Read the clock under the write lock: a vote that waited for the lock
         # past the deadline must be refused.
         now = clock()
-        poll = get_poll(conn, poll_id)
+        poll = get_poll(conn, poll_id, count=False)  # the checks need the rules and options, not the count
         who = _voter_for(conn, poll, voter, account, now, "vote")
         rules = poll.voting
         ballot = parse_ballot(poll, choices)
@@ -224,7 +233,7 @@ def vote(
             if rules.roll_size is not None and cast >= rules.roll_size:
                 close_now(conn, poll_id, account, now, reason="everyone on the roll has voted")
                 closed = True
-        poll = get_poll(conn, poll_id)
+        poll = get_poll(conn, poll_id, count)
     if previous is not None and unseen:
         previous = ""  # replaced, but what it was is not for anyone to see
     return VoteOutcome(poll, ballot, previous, name, closed)

@@ -62,6 +62,7 @@ class Poll(NamedTuple):
     max_score: int | None  # score: the highest rating
     tally: Tally
     voting: Voting = OPEN  # who votes and what they see
+    counted: bool = True  # False: loaded without its tally (see `_load`); show no count from it
 
     def is_open(self, now: datetime) -> bool:
         """Invariant 1: open exactly while nothing closed it and the deadline is ahead."""
@@ -105,6 +106,8 @@ class Poll(NamedTuple):
 
     def result_json(self, now: datetime) -> dict:
         """The count as JSON: what the daemon freezes at close, and the part of `to_json` that is the tally."""
+        if not self.counted:
+            raise ValueError(f"poll {self.id} was loaded without its tally: it has no result to show")
         doc: dict = {
             "method": self.method,
             "total_votes": self.total_votes,
@@ -137,6 +140,8 @@ class Poll(NamedTuple):
         return doc
 
     def to_json(self, now: datetime) -> dict:
+        if not self.counted:
+            raise ValueError(f"poll {self.id} was loaded without its tally: it has no result to show")
         ended = self.ended_at(now)
         visible = self.results_visible(now)
         v = self.voting
@@ -244,8 +249,12 @@ def _count(method: str, names: list[str], groups: list[tuple[str, int]]) -> Tall
     return get(method).tally(names, [(decode_ballot(method, c), n) for c, n in groups])
 
 
-def _load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Poll]:
-    """Polls with their options and tallies: two indexed queries however many polls, never one per poll."""
+def _load(conn: sqlite3.Connection, rows: list[sqlite3.Row], count: bool = True) -> list[Poll]:
+    """Polls with their options and tallies: two indexed queries however many polls, never one per poll.
+
+    `count=False` skips the tally (for checks that need only the rules and options, such as a
+    vote's): its polls say they were not counted, and their counts are zero.
+    """
     if not rows:
         return []
     if len(rows) == 1:
@@ -262,13 +271,19 @@ def _load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Poll]:
         names[poll_id].append(name)
     groups: dict[int, list[tuple[str, int]]] = {r["id"]: [] for r in rows}
     # Identical ballots (the same ranking, say) come back once, with their count.
-    for poll_id, choice, n in conn.execute(
-        f"SELECT poll_id, choice, count(*) FROM ballots WHERE {where} GROUP BY poll_id, choice", args
-    ):
-        groups[poll_id].append((choice, n))
+    if count:
+        for poll_id, choice, n in conn.execute(
+            f"SELECT poll_id, choice, count(*) FROM ballots WHERE {where} GROUP BY poll_id, choice", args
+        ):
+            groups[poll_id].append((choice, n))
     polls = []
     for r in rows:
-        tally = _count(r["method"], names[r["id"]], groups[r["id"]])
+        n = len(names[r["id"]])
+        tally = (
+            _count(r["method"], names[r["id"]], groups[r["id"]])
+            if count
+            else Tally(r["method"], 0, (0,) * n, (), ({},) * n, {})
+        )
         polls.append(
             Poll(
                 id=r["id"],
@@ -287,16 +302,17 @@ def _load(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Poll]:
                 max_score=r["max_score"],
                 tally=tally,
                 voting=_voting(r),
+                counted=count,
             )
         )
     return polls
 
 
-def get_poll(conn: sqlite3.Connection, poll_id: int) -> Poll:
+def get_poll(conn: sqlite3.Connection, poll_id: int, count: bool = True) -> Poll:
     rows = conn.execute(f"SELECT {_POLL_COLUMNS} FROM polls WHERE id = ?", (poll_id,)).fetchall()
     if not rows:
         raise PollNotFound(f"no poll {poll_id}: `votr list --all` shows the polls there are")
-    return _load(conn, rows)[0]
+    return _load(conn, rows, count)[0]
 
 
 _WHICH = {
