@@ -203,20 +203,24 @@ def accounts_setup() -> Accounts:
     setpriv, useradd, groupadd = shutil.which("setpriv"), shutil.which("useradd"), shutil.which("groupadd")
     if not (setpriv and useradd and groupadd):
         pytest.skip("needs util-linux's setpriv and useradd/groupadd to act as two accounts")
+    import fcntl
     import grp
     import pwd
 
-    try:
-        grp.getgrnam(Accounts.GROUP)
-    except KeyError:
-        subprocess.run([groupadd, "--system", Accounts.GROUP], check=True)
-    for name in Accounts.NAMES:
+    # Tests run in parallel workers, each with its own session: one at a time adds the accounts.
+    with open("/tmp/votr-test-accounts.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            pwd.getpwnam(name)
+            grp.getgrnam(Accounts.GROUP)
         except KeyError:
-            subprocess.run(
-                [useradd, "--system", "--no-create-home", "--user-group", "-G", Accounts.GROUP, name], check=True
-            )
+            subprocess.run([groupadd, "--system", Accounts.GROUP], check=True)
+        for name in Accounts.NAMES:
+            try:
+                pwd.getpwnam(name)
+            except KeyError:
+                subprocess.run(
+                    [useradd, "--system", "--no-create-home", "--user-group", "-G", Accounts.GROUP, name], check=True
+                )
     return Accounts(setpriv)
 
 
