@@ -123,3 +123,30 @@ def test_watch_on_a_terminal_draws_live_and_leaves_quietly_on_ctrl_c(
     os.close(master)
     out = b"".join(chunks).decode(errors="replace")
     assert "Traceback" not in out and "Aborted" not in out
+
+
+def test_watch_prints_a_line_when_the_poll_is_extended_and_wait_gives_one_line(home: Path) -> None:
+    pid = make_poll(closes_in="1h")
+    proc = start(home, "watch", str(pid))
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    wait_for(lambda: lines, 10, "watch's first line")
+    ok("extend", str(pid), "--by", "1h")
+    wait_for(lambda: len(lines) >= 2, 5, "a line for the extension")
+    assert "closes in 1 hour 59 minutes" in lines[-1] or "closes in 2 hours" in lines[-1]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=10) == 130
+    reader.join(timeout=5)
+    closed = make_poll(closes_in="1h")
+    ok("close", str(closed))
+    waited = start(home, "wait", str(closed), "--timeout", "1s")
+    out, err = waited.communicate(timeout=30)
+    assert waited.returncode == 3 and len(err.splitlines()) == 1
+    assert err.rstrip().endswith("and no daemon is running to finalise it")

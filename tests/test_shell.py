@@ -258,3 +258,42 @@ def test_more_polls_than_sqlite_has_variables_still_list(home: Path) -> None:
     doc = ok_json("list", "--all", "--limit", "0")
     assert len(doc["polls"]) == n and doc["more"] == 0
     assert len(ok("list", "--all").stdout.splitlines()) == 51
+
+
+def test_completion_reads_the_home_given_after_the_command(home: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    pid = ok_json("create", "Elsewhere", "-o", "Kiwi", "-o", "Fig", "--home", str(other))["id"]
+    assert _complete(["vote", "--home", str(other)], "") == [(str(pid), "Elsewhere")]
+    assert [v for v, _ in _complete(["vote", str(pid), "--home", str(other)], "")] == ["Kiwi", "Fig"]
+
+
+def test_a_poll_damaged_by_hand_is_one_error_line_and_completion_stays_quiet(home: Path) -> None:
+    import sqlite3
+
+    good = make_poll(title="Good")
+    bad = make_poll(title="Bad")
+    conn = sqlite3.connect(home / "votr.db")
+    for sql in ("UPDATE polls SET closes_at = 'garbage' WHERE id = ?", "UPDATE polls SET method = 'bogus' WHERE id = ?",
+                "UPDATE polls SET title = X'FF' WHERE id = ?"):  # fmt: skip
+        with conn:
+            conn.execute("UPDATE polls SET closes_at = (SELECT closes_at FROM polls WHERE id = ?), method = 'single', "
+                         "title = 'Bad' WHERE id = ?", (good, bad))  # fmt: skip
+            conn.execute(sql, (bad,))
+        for args in (["show", str(bad)], ["export", str(bad)], ["list"]):
+            result = run(*args)
+            assert result.exit_code == 1 and "Traceback" not in result.output, (sql, args, result.output)
+            assert result.stderr.startswith(f"Error: poll {bad} is damaged in the store ("), (sql, result.stderr)
+        assert _complete(["vote"], "") == []
+    conn.close()
+    assert ok_json("show", str(good))["title"] == "Good"
+
+
+def test_list_limit_and_order_and_bare_votr_with_an_empty_home_variable(home: Path, monkeypatch) -> None:  # noqa: ANN001
+    assert run("list", "--limit", "99999999999999999999").exit_code == 2
+    first, second = make_poll(title="First"), make_poll(title="Second")
+    ok("close", str(first))
+    ok("close", str(second))
+    assert [p["id"] for p in ok_json("list", "--closed")["polls"]] == [second, first]  # the latest closed first
+    monkeypatch.setenv("VOTR_HOME", "")
+    result = run()
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: ")

@@ -203,7 +203,92 @@ def test_json_import_reads_the_export_or_a_bare_list(home: Path, tmp_path: Path)
     ok("import", str(pid), str(path))
     assert [o["votes"] for o in ok_json("show", str(pid))["options"]] == [1, 1, 1]
     path.write_text('{"ballots": [{"voter": 3, "choices": []}]}')
-    refused(home, ["import", str(pid), str(path)], "ballot 1: voter, cast_at and each choice must be text")
+    refused(
+        home, ["import", str(pid), str(path)], "ballot 1: voter and cast_at must be text or null, and each choice text"
+    )
     path.write_text("{nope")
     refused(home, ["import", str(pid), str(path)], "not valid JSON")
     refused(home, ["import", str(pid), str(tmp_path / "missing.csv")], "cannot read")
+
+
+def test_export_o_writes_a_file_whole_keeps_its_mode_and_never_replaces_a_device(home: Path, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    pid = make("single")
+    ok("vote", str(pid), "1", "--voter", "ana")
+    ok("export", str(pid), "-o", "/dev/null")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # written into, not renamed over
+    kept = tmp_path / "kept.csv"
+    kept.write_text("old\n")
+    kept.chmod(0o664)
+    link = tmp_path / "link.csv"
+    link.symlink_to(kept)
+    ok("export", str(pid), "-o", str(link))
+    assert link.is_symlink() and kept.read_text().startswith("voter,cast_at,choice_1")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o664
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    refused(home, ["export", str(pid), "-o", str(folder)], f"cannot write {str(folder)!r}: it is a folder")
+    missing = tmp_path / "nope" / "x.csv"
+    refused(home, ["export", str(pid), "-o", str(missing)], "the folder")
+    refused(home, ["export", str(pid), "-o", str(home / "votr.db")], "is votr's own votr.db: export somewhere else")
+    refused(home, ["export", str(pid), "-o", ""], "-o needs a file name")
+    assert not [p for p in tmp_path.rglob(".votr-export-*")]  # no half-written file left anywhere
+    assert ok_json("show", str(pid))["total_votes"] == 1  # and the store is whole
+
+
+def test_export_to_stdout_is_utf_8_whatever_the_locale(home: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from .conftest import subprocess_env, votr_exe
+
+    pid = ok_json("create", "Zoë?", "-o", "Zoë ✓", "-o", "No")["id"]
+    ok("vote", str(pid), "1", "--voter", "zoë")
+    env = subprocess_env(home, PYTHONIOENCODING="latin-1")
+    out = subprocess.run([votr_exe(), "export", str(pid)], env=env, capture_output=True, timeout=30).stdout
+    assert "zoë," in out.decode("utf-8") and "Zoë ✓" in out.decode("utf-8")
+    (tmp_path / "back.csv").write_bytes(out)
+    copy = ok_json("create", "Copy", "-o", "Zoë ✓", "-o", "No")["id"]
+    ok("import", str(copy), str(tmp_path / "back.csv"))
+    assert ok_json("show", str(copy))["leaders"] == ["Zoë ✓"]
+
+
+def test_a_score_ballot_of_all_zeros_survives_the_round_trip(home: Path, tmp_path: Path) -> None:
+    pid = make("score")
+    ok("vote", str(pid), "1=0", "--voter", "zero")
+    ok("vote", str(pid), "2=3", "--voter", "three")
+    path = tmp_path / "s.csv"
+    ok("export", str(pid), "-o", str(path))
+    copy = make("score", title="Copy")
+    ok("import", str(copy), str(path))
+    assert ok_json("show", str(copy))["total_votes"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[{"voter": "\\ud800", "choices": ["1"]}]', "is not valid UTF-8 text"),
+        ('[{"voter": "ana", "choices": ["\\ud800"]}]', "is not valid UTF-8 text"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deep"),
+        ('[{"voter": 0, "choices": ["1"]}]', "voter and cast_at must be text or null"),
+        ('[{"voter": "a", "cast_at": "0001-01-01T00:00:00+01:00", "choices": ["1"]}]', "is not an ISO 8601 time"),
+        ('[{"voter": "a", "cast_at": "9999-12-31T23:59:59-14:00", "choices": ["1"]}]', "is not an ISO 8601 time"),
+    ],
+)
+def test_odd_json_is_one_error_line(home: Path, tmp_path: Path, body: str, message: str) -> None:
+    pid = make("single")
+    path = tmp_path / "in.json"
+    path.write_text(body)
+    refused(home, ["import", str(pid), str(path)], message)
+
+
+def test_csv_quirks_import_as_a_spreadsheet_would_write_them(home: Path, tmp_path: Path) -> None:
+    pid = make("ranked")
+    path = tmp_path / "in.csv"
+    # A BOM, CRLF line ends, a quoted line break in a name, empty cells past the header, a named ballot-1.
+    path.write_bytes('\ufeffvoter,cast_at,choice_1,choice_2\r\n"Ann\nSmith",,1,\r\nballot-1,,2,1,,\r\n,,3\r\n'.encode())
+    refused(home, ["import", str(pid), str(path)], "holds the invisible or control character U+000A")
+    path.write_bytes("\ufeffvoter,cast_at,choice_1,choice_2\r\nAnn,,1,\r\nballot-1,,2,1,,\r\n,,3\r\n".encode())
+    ok("import", str(pid), str(path))
+    assert sorted(v["voter"] for v in ok_json("voters", str(pid))["voted"]) == ["Ann", "ballot-1", "ballot-2"]

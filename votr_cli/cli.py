@@ -55,6 +55,7 @@ def _set_home(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     if not value.strip():
         raise click.UsageError("--home is empty: give a folder")
     root = ctx.find_root()
+    root.meta["votr.home"] = resolve_home(value)  # for shell completion, which runs no root callback
     if isinstance(root.obj, Settings):
         root.obj.home = resolve_home(value)
         root.obj.home_given = True
@@ -181,6 +182,10 @@ def cli(ctx: click.Context, home: str | None) -> None:
       votr vote 1 pizza
       votr show 1
     """
+    if ctx.invoked_subcommand is None:
+        # Bare `votr` is a request for help, not a mistake (even with an empty VOTR_HOME).
+        click.echo(ctx.get_help())
+        ctx.exit(0)
     if home is not None and not home.strip() or home is None and os.environ.get("VOTR_HOME") is not None:
         # An empty --home or VOTR_HOME (say, an unset variable in a script) must not mean the real home.
         given = "--home" if home is not None else "VOTR_HOME"
@@ -188,10 +193,6 @@ def cli(ctx: click.Context, home: str | None) -> None:
     from click.core import ParameterSource
 
     ctx.obj = Settings(resolve_home(home), ctx.get_parameter_source("home") == ParameterSource.COMMANDLINE)
-    if ctx.invoked_subcommand is None:
-        # Bare `votr` is a request for help, not a mistake.
-        click.echo(ctx.get_help())
-        ctx.exit(0)
 
 
 def main() -> None:

@@ -30,6 +30,10 @@ class PollClosed(VotrError):
     pass
 
 
+class DamagedPoll(VotrError):
+    """A poll whose rows were edited into nonsense outside votr."""
+
+
 def voting_ended(closed_at: datetime | None, closes_at: datetime, now: datetime) -> datetime | None:
     """Invariant 1's other half: voting ended at an early close, or at the deadline once it has passed."""
     if closed_at is not None:
@@ -278,34 +282,39 @@ def _load(conn: sqlite3.Connection, rows: list[sqlite3.Row], count: bool = True)
             groups[poll_id].append((choice, n))
     polls = []
     for r in rows:
-        n = len(names[r["id"]])
-        tally = (
-            _count(r["method"], names[r["id"]], groups[r["id"]])
-            if count
-            else Tally(r["method"], 0, (0,) * n, (), ({},) * n, {})
-        )
-        polls.append(
-            Poll(
-                id=r["id"],
-                title=r["title"],
-                created_at=from_iso(r["created_at"]),
-                created_by=r["created_by"],
-                closes_at=from_iso(r["closes_at"]),
-                closed_at=_opt_time(r["closed_at"]),
-                closed_by=r["closed_by"],
-                finalized_at=_opt_time(r["finalized_at"]),
-                options=tuple(
-                    Option(i, n, v) for i, (n, v) in enumerate(zip(names[r["id"]], tally.votes, strict=True), 1)
-                ),
-                method=r["method"],
-                max_choices=r["max_choices"],
-                max_score=r["max_score"],
-                tally=tally,
-                voting=_voting(r),
-                counted=count,
-            )
-        )
+        try:
+            polls.append(_poll(r, names[r["id"]], groups[r["id"]], count))
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            # One row someone edited by hand must not end every read in a traceback.
+            raise DamagedPoll(
+                f"poll {r['id']} is damaged in the store ({type(exc).__name__}: {str(exc)[:80]}); "
+                "repair or delete its rows with sqlite3"
+            ) from None
     return polls
+
+
+def _poll(r: sqlite3.Row, names: list[str], groups: list[tuple[str, int]], count: bool) -> Poll:
+    if not isinstance(r["title"], str) or not names or not all(isinstance(n, str) for n in names):
+        raise TypeError("its title or options are not text")
+    n = len(names)
+    tally = _count(r["method"], names, groups) if count else Tally(r["method"], 0, (0,) * n, (), ({},) * n, {})
+    return Poll(
+        id=r["id"],
+        title=r["title"],
+        created_at=from_iso(r["created_at"]),
+        created_by=r["created_by"],
+        closes_at=from_iso(r["closes_at"]),
+        closed_at=_opt_time(r["closed_at"]),
+        closed_by=r["closed_by"],
+        finalized_at=_opt_time(r["finalized_at"]),
+        options=tuple(Option(i, n, v) for i, (n, v) in enumerate(zip(names, tally.votes, strict=True), 1)),
+        method=r["method"],
+        max_choices=r["max_choices"],
+        max_score=r["max_score"],
+        tally=tally,
+        voting=_voting(r),
+        counted=count,
+    )
 
 
 def get_poll(conn: sqlite3.Connection, poll_id: int, count: bool = True) -> Poll:
@@ -326,11 +335,13 @@ BATCH = 200  # polls loaded at a time: memory stays flat however many polls ther
 def iter_polls(
     conn: sqlite3.Connection, now: datetime, which: str = "open", limit: int | None = None
 ) -> Iterator[Poll]:
-    """Polls by deadline, the soonest first, loaded a batch at a time; `which` is 'open', 'closed' or 'all'.
+    """Polls in the order `list` shows them, loaded a batch at a time; `which` is 'open', 'closed' or 'all'.
 
     Open and closed are derived as in invariant 1. `limit` None (or 0) means all.
     """
-    sql = f"SELECT {_POLL_COLUMNS} FROM polls {_WHICH[which]} ORDER BY closes_at, id"
+    # Open polls (and all) by deadline, the soonest first; closed ones the most recently closed first.
+    order = "coalesce(closed_at, closes_at) DESC, id DESC" if which == "closed" else "closes_at, id"
+    sql = f"SELECT {_POLL_COLUMNS} FROM polls {_WHICH[which]} ORDER BY {order}"
     args: tuple = (to_iso(now),)
     if limit:
         sql += " LIMIT ?"

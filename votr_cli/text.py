@@ -73,7 +73,10 @@ def require_utf8(text: str, what: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        shown = text.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+        try:
+            shown = text.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+        except UnicodeEncodeError:  # a lone surrogate that no byte became (JSON's "\ud800")
+            shown = text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
         raise VotrError(f"{what} '{shown}' is not valid UTF-8 text") from None
     return text
 

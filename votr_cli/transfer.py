@@ -23,6 +23,7 @@ from .timefmt import from_iso, to_iso
 from .voting import clean_voter, voter_hash
 
 MAX_IMPORT = 1_000_000
+MAX_FILE = 256 * 2**20  # bytes: a million ballots with room to spare
 
 
 class Ballot(NamedTuple):
@@ -35,11 +36,14 @@ def ballots_of(conn: sqlite3.Connection, poll: Poll) -> Iterator[Ballot]:
     """Every ballot of `poll`, the earliest first (an anonymous poll's in the file's random order)."""
     order = "id" if poll.voting.anonymous else "cast_at, id"
     cursor = conn.execute(f"SELECT voter, cast_at, choice FROM ballots WHERE poll_id = ? ORDER BY {order}", (poll.id,))
+    # A score ballot rating everything 0 is stored empty; written out as such it could not be read back.
+    zero = [f"{poll.options[0].name}=0"] if poll.method == "score" else []
     for voter, cast_at, choice in cursor:
+        choices = describe(poll, choice) or zero
         if poll.voting.anonymous:
-            yield Ballot(None, None, describe(poll, choice))
+            yield Ballot(None, None, choices)
         else:
-            yield Ballot(voter, from_iso(cast_at), describe(poll, choice))
+            yield Ballot(voter, from_iso(cast_at), choices)
 
 
 def csv_header(poll: Poll) -> list[str]:
@@ -84,8 +88,9 @@ def read_csv(text: str) -> list[Incoming]:
         for n, cells in enumerate(reader, 2):
             if not any(c.strip() for c in cells):
                 continue  # a blank line
-            if len(cells) > len(header):
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                 raise VotrError(f"row {n}: {len(cells)} cells, but the header names {len(header)}")
+            cells = cells[: len(header)]
             cells += [""] * (len(header) - len(cells))
             rows.append(Incoming(f"row {n}", cells[0], cells[1], [c for c in cells[2:] if c.strip()]))
             if len(rows) > MAX_IMPORT:
@@ -103,6 +108,8 @@ def read_json(text: str) -> list[Incoming]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise VotrError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise VotrError("not a list of ballots: its JSON is nested too deep") from None
     items = doc.get("ballots") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise VotrError('expected a JSON list of ballots, or an object with "ballots": [...]')
@@ -111,13 +118,14 @@ def read_json(text: str) -> list[Incoming]:
         where = f"ballot {n}"
         if not isinstance(item, dict) or not isinstance(item.get("choices"), list):
             raise VotrError(f'{where}: expected {{"voter": ..., "cast_at": ..., "choices": [...]}}')
-        voter, cast_at = item.get("voter") or "", item.get("cast_at") or ""
+        voter, cast_at = item.get("voter"), item.get("cast_at")
         if (
-            not isinstance(voter, str)
-            or not isinstance(cast_at, str)
+            not isinstance(voter, str | None)
+            or not isinstance(cast_at, str | None)
             or not all(isinstance(c, str) for c in item["choices"])
         ):
-            raise VotrError(f"{where}: voter, cast_at and each choice must be text")
+            raise VotrError(f"{where}: voter and cast_at must be text or null, and each choice text")
+        voter, cast_at = voter or "", cast_at or ""
         rows.append(Incoming(where, voter, cast_at, list(item["choices"])))
     if len(rows) > MAX_IMPORT:
         raise VotrError(f"more than {MAX_IMPORT:,} ballots in one import")
@@ -125,11 +133,12 @@ def read_json(text: str) -> list[Incoming]:
 
 
 def _cast_at(row: Incoming, now: datetime) -> datetime:
+    """When the ballot was cast, as the file says (paper or another tool's, so before this poll, too)."""
     if not row.cast_at.strip():
         return now
     try:
         when = from_iso(row.cast_at.strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         raise VotrError(
             f"{row.where}: cast_at {row.cast_at!r} is not an ISO 8601 time with its zone, e.g. 2026-11-24T15:00:00Z"
         ) from None
@@ -161,7 +170,9 @@ def import_ballots(
             roll = dict(conn.execute("SELECT voter_key, voter FROM roll WHERE poll_id = ?", (poll_id,)).fetchall())
         table = "turnout" if rules.anonymous else "ballots"
         taken = {k for (k,) in conn.execute(f"SELECT voter_key FROM {table} WHERE poll_id = ?", (poll_id,))}
-        unnamed = _next_unnamed(conn, poll_id, table)
+        # Numbered on from the highest ballot-N in the poll or in the file, so a name never repeats.
+        named = [r.voter.strip() for r in rows]
+        unnamed = max([_next_unnamed(conn, poll_id, table)] + [int(v[7:]) for v in named if _is_unnamed(v)])
         seen: dict[str, str] = {}
         ready = []
         for row in rows:
@@ -198,6 +209,10 @@ def import_ballots(
                 close_now(conn, poll_id, account, now, reason="everyone on the roll has voted")
                 closed = True
         return get_poll(conn, poll_id), len(ready), closed
+
+
+def _is_unnamed(voter: str) -> bool:
+    return voter.startswith("ballot-") and voter[7:].isascii() and voter[7:].isdigit()
 
 
 def _next_unnamed(conn: sqlite3.Connection, poll_id: int, table: str) -> int:

@@ -20,8 +20,10 @@ def _store(ctx: click.Context) -> sqlite3.Connection | None:
     from ..paths import resolve_home
 
     root = ctx.find_root()
+    # `votr vote --home X <Tab>`: the command's own --home, noted by its callback, wins over the root's.
+    home = root.meta.get("votr.home") or resolve_home(root.params.get("home"))
     try:
-        return store.connect(resolve_home(root.params.get("home")), create=False)
+        return store.connect(home, create=False)
     except (VotrError, sqlite3.Error, OSError):
         return None
 
@@ -41,7 +43,7 @@ def complete_poll(ctx: click.Context, param: click.Parameter, incomplete: str) -
             for p in found
             if str(p.id).startswith(incomplete.lstrip("#"))
         ]
-    except (VotrError, sqlite3.Error):
+    except Exception:  # noqa: BLE001 - a Tab key must never print a traceback, whatever the store holds
         return []
     finally:
         conn.close()
@@ -56,7 +58,7 @@ def complete_choice(ctx: click.Context, param: click.Parameter, incomplete: str)
         return []
     try:
         poll = polls.get_poll(conn, polls.parse_poll_id(str(ctx.params.get("poll") or "")))
-    except (VotrError, sqlite3.Error):
+    except Exception:  # noqa: BLE001 - a Tab key must never print a traceback, whatever the store holds
         return []
     finally:
         conn.close()

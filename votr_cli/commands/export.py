@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ._common import completer, now, open_store, print_json_stream
+from ._common import completer, home_dir, now, open_store, print_json_stream
 
 
 @click.command()
@@ -63,7 +63,9 @@ def export(poll: str | None, all_: bool, format_: str | None, output: str | None
         )
         return doc
 
-    with _destination(output) as out:
+    from ..outfile import output as destination
+
+    with destination(output, home_dir()) as out:
         if format_ == "csv":
             import csv
 
@@ -82,34 +84,3 @@ def export(poll: str | None, all_: bool, format_: str | None, output: str | None
         else:
             found = polls.iter_polls(conn, at, "all") if conn is not None else iter(())
             print_json_stream("polls", (document(p) for p in found), out=out)
-
-
-class _destination:
-    """Standard output, or FILE written whole: a failed export leaves no half file behind."""
-
-    def __init__(self, path: str | None) -> None:
-        self.path = path
-
-    def __enter__(self):  # noqa: ANN204 - a text stream
-        import sys
-
-        if self.path is None or self.path == "-":
-            self.file = sys.stdout
-            return self.file
-        import os
-        import tempfile
-
-        folder = os.path.dirname(os.path.abspath(self.path))
-        fd, self.temp = tempfile.mkstemp(prefix=".votr-export-", dir=folder)
-        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        return self.file
-
-    def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        import os
-
-        if self.file is not None and self.path not in (None, "-"):
-            self.file.close()
-            if kind is None:
-                os.replace(self.temp, self.path)
-            else:
-                os.unlink(self.temp)

@@ -38,12 +38,14 @@ def import_(poll: str, file: str, format_: str | None, json_: bool) -> None:
     fmt = format_ or ("json" if file.lower().endswith(".json") else "csv")
     try:
         if file == "-":
-            raw = sys.stdin.buffer.read()
+            raw = sys.stdin.buffer.read(transfer.MAX_FILE + 1)
         else:
             with open(file, "rb") as f:
-                raw = f.read()
+                raw = f.read(transfer.MAX_FILE + 1)
     except OSError as exc:
         raise VotrError(f"cannot read {file!r}: {exc.strerror or exc}") from None
+    if len(raw) > transfer.MAX_FILE:
+        raise VotrError(f"{file!r} is larger than {transfer.MAX_FILE // 2**20} MB: import it in parts")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -10,10 +10,10 @@ DEFAULT_LIMIT = 50
 
 @click.command("list")
 @click.option("--all", "all_", is_flag=True, help="Open and closed polls.")
-@click.option("--closed", is_flag=True, help="Closed polls only.")
+@click.option("--closed", is_flag=True, help="Closed polls only, the most recently closed first.")
 @click.option(
     "--limit",
-    type=click.IntRange(0),
+    type=click.IntRange(0, 1_000_000_000),
     default=DEFAULT_LIMIT,
     show_default=True,
     metavar="N",

@@ -37,18 +37,17 @@ def wait(poll: str, timeout: str | None, json_: bool) -> None:
     warned = False
     while follower.poll.finalized_at is None:
         at = now()
-        if not warned and follower.poll.ended_at(at) is not None:
-            from ..daemon.heartbeat import live_daemon
-
+        if not warned and give_up is None and follower.poll.ended_at(at) is not None:
             warned = True
-            if live_daemon(conn, at) is None:
+            if _no_daemon(conn, at):
                 click.echo(f"hint: poll {poll_id} has closed, but no daemon is running to finalise it", err=True)
         if give_up is not None and time.monotonic() >= give_up:
             assert limit is not None
             phrase = remaining_phrase(follower.poll.closes_at, at, follower.poll.ended_at(at))
-            click.echo(
-                f"timeout: poll {poll_id} was not finalised within {describe_span(limit)}; it {phrase}", err=True
-            )
+            said = f"timeout: poll {poll_id} was not finalised within {describe_span(limit)}; it {phrase}"
+            if follower.poll.ended_at(at) is not None and _no_daemon(conn, at):
+                said += ", and no daemon is running to finalise it"
+            click.echo(said, err=True)  # one line, for the script that waited
             sys.exit(TIMEOUT_EXIT)
         time.sleep(CHECK_EVERY_S if give_up is None else max(0.0, min(CHECK_EVERY_S, give_up - time.monotonic())))
         follower.refresh()
@@ -59,3 +58,9 @@ def wait(poll: str, timeout: str | None, json_: bool) -> None:
     from ..render import print_poll
 
     print_poll(follower.poll, at)
+
+
+def _no_daemon(conn, at) -> bool:  # noqa: ANN001 - the store, a datetime
+    from ..daemon.heartbeat import live_daemon
+
+    return live_daemon(conn, at) is None

@@ -92,7 +92,7 @@ def _plain(conn, follower) -> None:  # noqa: ANN001 - the store, a Follower
         poll = follower.poll
         why = _finished(conn, follower, at)
         # One line per change of the count or the state, not per tick of the countdown.
-        state = (poll.total_votes, tuple(o.votes for o in poll.options), poll.is_open(at), why)
+        state = (poll.total_votes, tuple(o.votes for o in poll.options), poll.closes_at, poll.is_open(at), why)
         if state != last:
             last = state
             line = f"{local_near(at, at)} poll {poll.id}: {safe(poll.title)}; {status_line(poll, at)}"
