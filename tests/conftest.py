@@ -107,6 +107,48 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
         time.sleep(0.02)
 
 
+class Terminal:
+    """A command run on a real pseudo-terminal, its output read as it comes (the pty's buffer is small)."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        import pty
+        import threading
+
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(argv, env=env, stdin=slave, stdout=slave, stderr=slave)
+        os.close(slave)
+        self.chunks: list[bytes] = []
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.chunks.append(data)
+
+    def text(self) -> str:
+        return b"".join(self.chunks).decode(errors="replace")
+
+    def finish(self, timeout: float = 60) -> tuple[int, str]:
+        """Wait for the command to end and for the rest of its output: (exit status, all it printed)."""
+        code = self.proc.wait(timeout=timeout)
+        self.reader.join(timeout=10)  # it ends once the command has exited and its output is read
+        os.close(self.master)
+        return code, self.text()
+
+
+def terminal_env(home: Path, columns: str = "100") -> dict[str, str]:
+    """The environment of a colour terminal COLUMNS wide (no NO_COLOR)."""
+    env = subprocess_env(home, COLUMNS=columns, LINES="40")
+    env.pop("NO_COLOR")
+    return env
+
+
 class Daemon:
     def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.home = home

@@ -405,33 +405,10 @@ def test_finalising_twice_is_harmless(home: Path) -> None:
 
 
 def test_demo_on_a_terminal_draws_a_live_countdown(tmp_path: Path) -> None:
-    import os
-    import pty
-    import threading
+    from .conftest import Terminal, terminal_env
 
-    master, slave = pty.openpty()
-    env = subprocess_env(tmp_path / "unused", COLUMNS="100", LINES="40")
-    env.pop("NO_COLOR")
-    proc = subprocess.Popen([votr_exe(), "demo", "--seconds", "1.5"], env=env, stdin=slave, stdout=slave, stderr=slave)
-    os.close(slave)
-    chunks: list[bytes] = []
-
-    def drain() -> None:  # the pty's buffer is small; keep reading so the demo never blocks
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            chunks.append(data)
-
-    reader = threading.Thread(target=drain)
-    reader.start()
-    assert proc.wait(timeout=60) == 0
-    reader.join(timeout=10)
-    os.close(master)
-    out = b"".join(chunks).decode(errors="replace")
+    code, out = Terminal([votr_exe(), "demo", "--seconds", "1.5"], terminal_env(tmp_path / "unused")).finish()
+    assert code == 0
     assert "\x1b[2K" in out and "\x1b[1A" in out  # Rich Live redrawing in place
     assert "closes in" in out and "◀ winner" in out
     assert "Winner: Pizza. The daemon finalised the poll " in out

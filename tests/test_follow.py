@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import threading
@@ -76,52 +75,25 @@ def test_watch_without_a_daemon_says_so_when_the_poll_closes(home: Path) -> None
     assert out.splitlines()[-1].endswith("(closed; no daemon is running to finalise it)")
 
 
-def _pty(home: Path, *args: str) -> tuple[subprocess.Popen, list[bytes], int, threading.Thread]:
-    import pty
-
-    master, slave = pty.openpty()
-    env = subprocess_env(home, COLUMNS="100", LINES="40")
-    env.pop("NO_COLOR")
-    proc = subprocess.Popen([votr_exe(), *args], env=env, stdin=slave, stdout=slave, stderr=slave)
-    os.close(slave)
-    chunks: list[bytes] = []
-
-    def drain() -> None:
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            chunks.append(data)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    return proc, chunks, master, reader  # the reader ends once the command has exited and its output is read
-
-
 def test_watch_on_a_terminal_draws_live_and_leaves_quietly_on_ctrl_c(
     home: Path, daemons: Callable[..., Daemon]
 ) -> None:
+    from .conftest import Terminal, terminal_env
+
     daemons()
     pid = make_poll(closes_in="2s")
-    proc, chunks, master, reader = _pty(home, "watch", str(pid))
+    term = Terminal([votr_exe(), "watch", str(pid)], terminal_env(home))
     ok("vote", str(pid), "pizza", "--voter", "ana")
-    assert proc.wait(timeout=30) == 0
-    reader.join(timeout=10)
-    os.close(master)
-    out = b"".join(chunks).decode(errors="replace")
+    code, out = term.finish(timeout=30)
+    assert code == 0
     assert "\x1b[2K" in out or "\x1b[1A" in out  # Rich Live redrawing in place
     assert "◀ winner" in out and "Pizza won with 1 of 1 vote" in out
     long = ok_json("create", "Long", "-o", "a", "-o", "b")["id"]
-    proc, chunks, master, reader = _pty(home, "watch", str(long))
-    wait_for(lambda: b"Poll" in b"".join(chunks), 10, "the live view")
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=10) == 130
-    reader.join(timeout=10)
-    os.close(master)
-    out = b"".join(chunks).decode(errors="replace")
+    term = Terminal([votr_exe(), "watch", str(long)], terminal_env(home))
+    wait_for(lambda: "Poll" in term.text(), 10, "the live view")
+    term.proc.send_signal(signal.SIGINT)
+    code, out = term.finish(timeout=10)
+    assert code == 130
     assert "Traceback" not in out and "Aborted" not in out
 
 

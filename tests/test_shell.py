@@ -54,25 +54,9 @@ def test_the_installed_votr_with_no_arguments_exits_0(home: Path) -> None:
 
 def _pty_run(argv: list[str], env: dict[str, str]) -> str:
     """What a command prints on a real pseudo-terminal."""
-    import os
-    import pty
-    import subprocess
+    from .conftest import Terminal
 
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(argv, env=env, stdin=slave, stdout=slave, stderr=slave)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=30)
-    os.close(master)
-    return b"".join(chunks).decode(errors="replace")
+    return Terminal(argv, env).finish(timeout=30)[1]
 
 
 def test_piped_tables_never_wrap_and_end_in_no_blank(home: Path) -> None:
