@@ -351,10 +351,6 @@ def iter_polls(
         yield from _load(conn, rows)
 
 
-def list_polls(conn: sqlite3.Connection, now: datetime, which: str = "open", limit: int | None = None) -> list[Poll]:
-    return list(iter_polls(conn, now, which, limit))
-
-
 def count_polls(conn: sqlite3.Connection, now: datetime, which: str = "open") -> int:
     return conn.execute(f"SELECT count(*) FROM polls {_WHICH[which]}", (to_iso(now),)).fetchone()[0]
 
