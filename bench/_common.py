@@ -33,6 +33,22 @@ def default_votr() -> Path:
     return Path(sys.executable).with_name("votr")
 
 
+def installed_votr(path: Path) -> tuple[Path, str]:
+    """The `votr` script a bench measures (resolved), and the Python it runs with; exits if there is none."""
+    votr = path.resolve() if path.exists() else path
+    if not votr.exists():
+        sys.exit(f"no votr at {votr}: install the project (`pip install .`) or pass --votr PATH")
+    return votr, interpreter_of(votr)
+
+
+def publish(heading: str, body: str, write: bool) -> None:
+    """Print the bench's section, and replace it in results.md unless told not to."""
+    print()
+    print(body)
+    if write:
+        write_section(heading, body)
+
+
 def interpreter_of(script: Path) -> str:
     """The Python a console script runs with (its shebang), so floors use the same interpreter."""
     try:

@@ -42,17 +42,17 @@ from pathlib import Path
 
 from _common import (
     default_votr,
-    interpreter_of,
+    installed_votr,
     median,
     ms,
     percentile,
+    publish,
     ratio,
     run_facts,
     run_once,
     table,
     time_processes,
     verdict,
-    write_section,
 )
 
 SECTION = "CLI latency"
@@ -136,10 +136,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the round order shuffle [%(default)s]")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
     args = parser.parse_args()
-    votr = args.votr.resolve() if args.votr.exists() else args.votr
-    if not votr.exists():
-        sys.exit(f"no votr at {votr}: install the project (`pip install .`) or pass --votr PATH")
-    python = interpreter_of(votr)
+    votr, python = installed_votr(args.votr)
     if args.runs < 20:
         print("warning: fewer than 20 runs per command; medians will be rough", file=sys.stderr)
 
@@ -251,10 +248,7 @@ def main() -> None:
             f"standalone_mode=False)` from `{probe['votr_cli']}`.)",
         ]
     )
-    print()
-    print(body)
-    if not args.no_write:
-        write_section(SECTION, body)
+    publish(SECTION, body, not args.no_write)
 
 
 if __name__ == "__main__":

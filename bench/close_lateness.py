@@ -67,14 +67,14 @@ from pathlib import Path
 
 from _common import (
     default_votr,
-    interpreter_of,
+    installed_votr,
     median,
     percentile,
+    publish,
     ratio,
     run_facts,
     table,
     verdict,
-    write_section,
 )
 
 SECTION = "Close lateness"
@@ -811,10 +811,7 @@ def main_load(votr: Path, python: str, plan: LoadPlan, write: bool) -> None:
             *(["", "### Problems seen", "", *[f"- {p}" for p in res.problems]] if res.problems else []),
         ]
     )
-    print()
-    print(body)
-    if write:
-        write_section(SECTION_LOAD, body)
+    publish(SECTION_LOAD, body, write)
 
 
 def main() -> None:
@@ -829,10 +826,7 @@ def main() -> None:
         "with --quick 1,000 and 200 over 15 s)",
     )
     args = parser.parse_args()
-    votr = args.votr.resolve() if args.votr.exists() else args.votr
-    if not votr.exists():
-        sys.exit(f"no votr at {votr}: install the project (`pip install .`) or pass --votr PATH")
-    python = interpreter_of(votr)
+    votr, python = installed_votr(args.votr)
     if args.load:
         main_load(votr, python, LOAD_QUICK if args.quick else LOAD, write=not args.no_write)
         return
@@ -892,10 +886,7 @@ def main() -> None:
             *(["", "### Problems seen", "", *problems] if problems else []),
         ]
     )
-    print()
-    print(body)
-    if not args.no_write:
-        write_section(SECTION, body)
+    publish(SECTION, body, not args.no_write)
 
 
 if __name__ == "__main__":

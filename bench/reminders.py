@@ -36,16 +36,16 @@ from pathlib import Path
 
 from _common import (
     default_votr,
-    interpreter_of,
+    installed_votr,
     median,
     ms,
     percentile,
+    publish,
     ratio,
     run_facts,
     run_once,
     table,
     verdict,
-    write_section,
 )
 
 SECTION = "Reminder lateness"
@@ -105,10 +105,7 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=30, help="reminders in the burst [%(default)s]")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
     args = parser.parse_args()
-    votr = args.votr.resolve() if args.votr.exists() else args.votr
-    if not votr.exists():
-        sys.exit(f"no votr at {votr}: install the project (`pip install .`) or pass --votr PATH")
-    python = interpreter_of(votr)
+    votr, python = installed_votr(args.votr)
 
     with tempfile.TemporaryDirectory(prefix="votr-bench-") as tmp:
         root = Path(tmp)
@@ -175,10 +172,7 @@ def main() -> None:
             "measured in the same run by starting the same script the way the daemon does).",
         ]
     )
-    print()
-    print(body)
-    if not args.no_write:
-        write_section(SECTION, body)
+    publish(SECTION, body, not args.no_write)
 
 
 if __name__ == "__main__":
