@@ -19,6 +19,20 @@ def start(home: Path, *args: str, env: dict[str, str] | None = None) -> subproce
     )
 
 
+def read_lines(proc: subprocess.Popen) -> tuple[list[str], threading.Thread]:
+    """The lines `proc` prints, collected as they come by a thread (joined once `proc` has ended)."""
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    return lines, reader
+
+
 def test_wait_blocks_until_the_daemon_finalises_and_prints_the_result(
     home: Path, daemons: Callable[..., Daemon]
 ) -> None:
@@ -48,15 +62,7 @@ def test_watch_prints_a_line_per_change_and_ends_when_finalised(home: Path, daem
     daemons()
     pid = make_poll(closes_in="3s")
     proc = start(home, "watch", str(pid))
-    lines: list[str] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip("\n"))
-
-    reader = threading.Thread(target=read)
-    reader.start()
+    lines, reader = read_lines(proc)
     wait_for(lambda: lines, 10, "watch's first line")
     assert lines[0].endswith("no votes yet")
     ok("vote", str(pid), "sushi", "--voter", "bo")  # another process votes
@@ -100,15 +106,7 @@ def test_watch_on_a_terminal_draws_live_and_leaves_quietly_on_ctrl_c(
 def test_watch_prints_a_line_when_the_poll_is_extended_and_wait_gives_one_line(home: Path) -> None:
     pid = make_poll(closes_in="1h")
     proc = start(home, "watch", str(pid))
-    lines: list[str] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-
-    reader = threading.Thread(target=read)
-    reader.start()
+    lines, reader = read_lines(proc)
     wait_for(lambda: lines, 10, "watch's first line")
     ok("extend", str(pid), "--by", "1h")
     wait_for(lambda: len(lines) >= 2, 5, "a line for the extension")

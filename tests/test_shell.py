@@ -125,7 +125,6 @@ def test_plurals_are_right(home: Path) -> None:
 
 
 def test_list_shows_the_50_soonest_and_says_how_many_more(home: Path) -> None:
-    import sqlite3
 
     from votr_cli import newpoll, store
     from votr_cli.timefmt import utcnow
@@ -149,7 +148,6 @@ def test_list_shows_the_50_soonest_and_says_how_many_more(home: Path) -> None:
     assert "more" not in ok("list", "--limit", "60").stderr
     bad = run("list", "--limit", "-1")
     assert bad.exit_code == 2
-    sqlite3.connect(home / "votr.db").close()
 
 
 def test_streamed_json_is_the_document_print_json_would_print(home: Path) -> None:

@@ -110,8 +110,7 @@ class Poll(NamedTuple):
 
     def result_json(self, now: datetime) -> dict:
         """The count as JSON: what the daemon freezes at close, and the part of `to_json` that is the tally."""
-        if not self.counted:
-            raise ValueError(f"poll {self.id} was loaded without its tally: it has no result to show")
+        self._require_count()
         doc: dict = {
             "method": self.method,
             "total_votes": self.total_votes,
@@ -129,6 +128,10 @@ class Poll(NamedTuple):
             doc["quorum"] = self.voting.quorum_json(self.total_votes)
         return doc | self.count_extra(now)
 
+    def _require_count(self) -> None:
+        if not self.counted:
+            raise ValueError(f"poll {self.id} was loaded without its tally: it has no result to show")
+
     def hidden_json(self) -> dict:
         """`result_json` for a poll whose results are hidden: the ballot count, nothing that reveals a choice."""
         doc: dict = {
@@ -144,8 +147,7 @@ class Poll(NamedTuple):
         return doc
 
     def to_json(self, now: datetime) -> dict:
-        if not self.counted:
-            raise ValueError(f"poll {self.id} was loaded without its tally: it has no result to show")
+        self._require_count()
         ended = self.ended_at(now)
         visible = self.results_visible(now)
         v = self.voting

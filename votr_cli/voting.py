@@ -182,10 +182,10 @@ def check_voting(
     needed, percent = parse_quorum(quorum, roll_size) if quorum is not None else (None, None)
     if close_when_all_voted and roll_size is None:
         raise VotrError("--close-when-all-voted needs a voter roll (--voters or --voters-file)")
+    from .timefmt import describe_span
+
     seconds: set[int] = set()
     for span in remind_before:
-        from .timefmt import describe_span
-
         if span >= open_for:
             raise VotrError(
                 f"--remind-before {describe_span(span)} is not shorter than the time the poll is open "
